@@ -1,0 +1,69 @@
+/**
+ * Teaching snapshots the trainer writes to `<run>/snapshots.json` and notebooks plot.
+ * Maps are row-major number arrays of size h*w at feature resolution, values in [0, 1].
+ */
+import type { Box } from '../common/box';
+
+export interface ProbeImage {
+  id: string;
+  label: number;
+  className: string;
+  /** Ground-truth boxes in input-pixel coordinates (inclusive). */
+  boxes: Box[];
+  /** The probe image as a PNG data URL (input size), for overlays. */
+  pngDataUrl: string;
+}
+
+export interface ProbeMaps {
+  probeId: string;
+  /** Branch A's normalised map for the true class, on its dropout image. */
+  branchA: number[];
+  /** Branch B's normalised map for the true class, on the complementary image. */
+  branchB: number[];
+  /** Union target max(A, B) used by the fusion loss. */
+  fused: number[];
+  /** Full-image localisation map (inference path). */
+  full: number[];
+  /** Keep-mask of image A at input resolution, downsampled to h*w (1 = visible in A). */
+  maskA: number[];
+}
+
+export interface Snapshot {
+  step: number;
+  epoch: number;
+  mapWidth: number;
+  mapHeight: number;
+  probes: ProbeMaps[];
+}
+
+/** Fraction of the ground-truth region (mask if known, else box) covered by each thresholded map. */
+export interface CoverageRow {
+  epoch: number;
+  threshold: number;
+  branchA: number;
+  branchB: number;
+  union: number;
+  full: number;
+}
+
+export interface SnapshotFile {
+  method: string;
+  inputSize: number;
+  probes: ProbeImage[];
+  snapshots: Snapshot[];
+  coverage: CoverageRow[];
+}
+
+/** One line of `<run>/history.json`: per-epoch training and validation figures. */
+export interface EpochRecord {
+  epoch: number;
+  steps: number;
+  loss: number;
+  terms: Record<string, number>;
+  trainAcc: number;
+  valTop1Cls: number;
+  valGtKnownLoc: number;
+  valMaxBoxAccV2: number;
+  imagesPerSec: number;
+  seconds: number;
+}
