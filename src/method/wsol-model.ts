@@ -17,6 +17,8 @@ export interface LossTerms {
   total: tf.Scalar;
   /** Named parts for logging (e.g. clsA, clsB, clsFull, fuse). */
   terms: Record<string, tf.Scalar>;
+  /** Optional class scores [N, K] of the batch (for the progress bar's training accuracy). */
+  logits?: tf.Tensor2D;
 }
 
 export interface Prediction {
@@ -40,4 +42,18 @@ export interface WsolModel {
   loss(images: tf.Tensor4D, labels: tf.Tensor1D, ctx: StepContext): LossTerms;
   /** Full-image inference (no dropout). */
   predict(images: tf.Tensor4D): Prediction;
+  /**
+   * Optional, for teaching snapshots: the maps of one training-style pass for the given labels,
+   * each [N, h, w] normalised to [0, 1]: branch A on its dropout image, branch B on the complementary
+   * one, their union, the full-image map; and image A's keep-mask [N, H, W] (1 = visible in A).
+   */
+  explain?(images: tf.Tensor4D, labels: tf.Tensor1D, ctx: StepContext): Explanation;
+}
+
+export interface Explanation {
+  branchA: tf.Tensor3D;
+  branchB: tf.Tensor3D;
+  fused: tf.Tensor3D;
+  full: tf.Tensor3D;
+  maskA: tf.Tensor3D;
 }
