@@ -1,0 +1,113 @@
+/**
+ * The project's optimisers. tfjs's built-in ones apply one learning rate to every variable;
+ * WSOL papers train new layers (classifiers, attention) at a multiple of the backbone's rate,
+ * so these take a per-variable multiplier. Their slots can be saved and restored exactly.
+ */
+import * as tf from '@tensorflow/tfjs-core';
+
+export type OptimizerName = 'sgd' | 'adam';
+
+export interface OptimizerConfig {
+  name: OptimizerName;
+  /** Base learning rate; the schedule scales it per step. */
+  learningRate: number;
+  /** SGD momentum. */
+  momentum: number;
+  /** L2 weight decay added to the gradient of kernels (not biases, gammas). */
+  weightDecay: number;
+  /** Variable-name substring -> learning-rate multiplier (first match wins), e.g. { classifier: 10 }. */
+  lrMultipliers: Record<string, number>;
+  beta1: number;
+  beta2: number;
+  epsilon: number;
+}
+
+export const DEFAULT_OPTIMIZER: OptimizerConfig = {
+  name: 'adam',
+  learningRate: 1e-3,
+  momentum: 0.9,
+  weightDecay: 1e-4,
+  lrMultipliers: {},
+  beta1: 0.9,
+  beta2: 0.999,
+  epsilon: 1e-8,
+};
+
+export class WsolOptimizer {
+  private slots = new Map<string, tf.Variable[]>();
+  private t = 0;
+
+  constructor(readonly config: OptimizerConfig) {
+    if (!(config.learningRate > 0)) throw new Error(`optimizer.learningRate must be > 0, got ${config.learningRate}`);
+    if (config.momentum < 0 || config.momentum >= 1) throw new Error(`optimizer.momentum must be in [0, 1), got ${config.momentum}`);
+  }
+
+  multiplierFor(name: string): number {
+    for (const [pattern, m] of Object.entries(this.config.lrMultipliers)) if (name.includes(pattern)) return m;
+    return 1;
+  }
+
+  /** Applies one update with learning rate `lr` (already scheduled). Disposes nothing it did not make. */
+  apply(vars: tf.Variable[], grads: tf.NamedTensorMap, lr: number): void {
+    this.t += 1;
+    const c = this.config;
+    tf.tidy(() => {
+      for (const v of vars) {
+        const g0 = grads[v.name];
+        if (!g0) continue;
+        const decay = c.weightDecay > 0 && v.shape.length > 1;
+        const g = decay ? tf.add(g0, tf.mul(v, c.weightDecay)) : g0;
+        const rate = lr * this.multiplierFor(v.name);
+        if (c.name === 'sgd') {
+          const [m] = this.slotsFor(v, 1);
+          m.assign(tf.add(tf.mul(m, c.momentum), g));
+          v.assign(tf.sub(v, tf.mul(m, rate)));
+        } else {
+          const [m, s] = this.slotsFor(v, 2);
+          m.assign(tf.add(tf.mul(m, c.beta1), tf.mul(g, 1 - c.beta1)));
+          s.assign(tf.add(tf.mul(s, c.beta2), tf.mul(tf.square(g), 1 - c.beta2)));
+          const mHat = tf.div(m, 1 - Math.pow(c.beta1, this.t));
+          const sHat = tf.div(s, 1 - Math.pow(c.beta2, this.t));
+          v.assign(tf.sub(v, tf.mul(tf.div(mHat, tf.add(tf.sqrt(sHat), c.epsilon)), rate)));
+        }
+      }
+    });
+  }
+
+  private slotsFor(v: tf.Variable, count: number): tf.Variable[] {
+    let s = this.slots.get(v.name);
+    if (!s) {
+      s = Array.from({ length: count }, () => tf.variable(tf.zerosLike(v), false));
+      this.slots.set(v.name, s);
+    }
+    return s;
+  }
+
+  /** Slot tensors keyed `<variable>::<slot index>` plus the step count, for checkpoints. */
+  getState(): { step: number; slots: tf.NamedTensorMap } {
+    const slots: tf.NamedTensorMap = {};
+    for (const [name, vs] of this.slots) vs.forEach((v, i) => (slots[`${name}::${i}`] = v));
+    return { step: this.t, slots };
+  }
+
+  /** Restores slots saved by `getState` (copies them; the caller still owns `slots`). */
+  setState(state: { step: number; slots: tf.NamedTensorMap }): void {
+    this.dispose();
+    this.t = state.step;
+    const grouped = new Map<string, tf.Tensor[]>();
+    for (const [key, t] of Object.entries(state.slots)) {
+      const cut = key.lastIndexOf('::');
+      const name = key.slice(0, cut);
+      const index = Number(key.slice(cut + 2));
+      const list = grouped.get(name) ?? [];
+      list[index] = t;
+      grouped.set(name, list);
+    }
+    for (const [name, ts] of grouped) this.slots.set(name, ts.map((t) => tf.variable(t, false)));
+  }
+
+  dispose(): void {
+    for (const vs of this.slots.values()) vs.forEach((v) => v.dispose());
+    this.slots.clear();
+  }
+}
