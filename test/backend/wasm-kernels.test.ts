@@ -118,9 +118,9 @@ test('a 3-layer CNN trains on wasm: the loss falls on a fixed toy batch', async 
   const losses: number[] = [];
   for (let step = 0; step < 25; step++) {
     const loss = opt.minimize(() => {
-      let h = tf.relu(tf.conv2d(xs, vars[0], 1, 'same'));
-      h = tf.maxPool(tf.relu(tf.conv2d(h, vars[1], 2, 'same')), 2, 2, 'same');
-      const logits = tf.mean(tf.conv2d(h, vars[2], 1, 'same'), [1, 2]);
+      let h = tf.relu(tf.conv2d(xs, vars[0] as tf.Tensor4D, 1, 'same'));
+      h = tf.maxPool(tf.relu(tf.conv2d(h, vars[1] as tf.Tensor4D, 2, 'same')), 2, 2, 'same');
+      const logits = tf.mean(tf.conv2d(h, vars[2] as tf.Tensor4D, 1, 'same'), [1, 2]);
       return tf.losses.softmaxCrossEntropy(ys, logits) as tf.Scalar;
     }, true)!;
     losses.push(loss.dataSync()[0]);
