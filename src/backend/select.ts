@@ -11,7 +11,7 @@ import '@tensorflow/tfjs-backend-cpu';
 // tfjs-core alone registers neither gradients nor chained ops (x.mul()): the union package does.
 import '@tensorflow/tfjs-core/dist/register_all_gradients';
 import '@tensorflow/tfjs-core/dist/public/chained_ops/register_all_chained_ops';
-import { registerWasmTrainingKernels } from './wasm-training-kernels';
+import { registerWasmTrainingKernels, WASM_TRAINING_KERNELS } from './wasm-training-kernels';
 
 export const BACKEND_CHOICES = ['gpu', 'tensorflow', 'wasm', 'cpu'] as const;
 export type BackendChoice = (typeof BACKEND_CHOICES)[number];
@@ -165,7 +165,7 @@ function describe(choice: BackendChoice, forced: boolean, attempts: BackendAttem
 }
 
 function registeredTrainingKernelNames(): string[] {
-  return ['Conv2DBackpropFilter', 'Conv2DBackpropInput'].filter((k) => tf.getKernel(k, 'wasm') !== undefined);
+  return WASM_TRAINING_KERNELS.filter((k) => tf.getKernel(k, 'wasm') !== undefined);
 }
 
 /**

@@ -16,7 +16,12 @@
 import * as tf from '@tensorflow/tfjs-core';
 
 type Info = tf.TensorInfo;
-type Backend = tf.KernelBackend & { disposeData(dataId: object): boolean };
+type Backend = tf.KernelBackend & {
+  disposeData(dataId: object): boolean;
+  makeOutput(shape: number[], dtype: tf.DataType): Info;
+  dataIdMap: { get(dataId: object): { memoryOffset: number } };
+  wasm: { HEAPU8: Uint8Array };
+};
 
 interface Ctx {
   backend: Backend;
@@ -132,6 +137,64 @@ export function conv2dBackpropInputWasm(args: { inputs: tf.NamedTensorInfoMap; b
   });
 }
 
+/**
+ * BatchMatMul: stock wasm is fast (XNNPACK) only for one batch without a transposed operand;
+ * batched or transposed products (attention, every matMul gradient) run ~10x slower. So transpose
+ * explicitly, then run one fast product per batch entry (or one product when B is shared).
+ */
+function makeFastBatchMatMul(original: tf.KernelFunc): tf.KernelFunc {
+  return ((args: { inputs: tf.NamedTensorInfoMap; backend: unknown; attrs?: tf.NamedAttrMap }) => {
+    const { a: a0, b: b0 } = args.inputs as { a: Info; b: Info };
+    const { transposeA, transposeB } = args.attrs as unknown as tf.BatchMatMulAttrs;
+    const backend = args.backend as Backend;
+    const plain = (x: Info, y: Info, c: Ctx) => {
+      const out = original({ inputs: { a: x, b: y }, backend, attrs: { transposeA: false, transposeB: false } }) as Info;
+      c.temps.push(out);
+      return out;
+    };
+    const rank = a0.shape.length;
+    if (a0.dtype !== 'float32' || b0.dtype !== 'float32' || rank !== b0.shape.length || rank < 2 || rank > 3) {
+      return original(args as Parameters<tf.KernelFunc>[0]);
+    }
+    if (rank === 3 && a0.shape[0] !== b0.shape[0] && b0.shape[0] !== 1) return original(args as Parameters<tf.KernelFunc>[0]);
+    return compose(backend, (c) => {
+      // 2D products (dense layers and every matMul gradient) are one batch entry.
+      const a = rank === 2 ? reshape(c, a0, [1, ...a0.shape]) : a0;
+      const b = rank === 2 ? reshape(c, b0, [1, ...b0.shape]) : b0;
+      const x = transposeA ? transpose(c, a, [0, 2, 1]) : a;
+      const y = transposeB ? transpose(c, b, [0, 2, 1]) : b;
+      const [batch, m, k] = x.shape;
+      const n = y.shape[2];
+      if (y.shape[0] === 1) {
+        const flat = plain(reshape(c, x, [1, batch * m, k]), y, c);
+        return reshape(c, flat, rank === 2 ? [m, n] : [batch, m, n]);
+      }
+      const out = backend.makeOutput([batch, m, n], 'float32');
+      for (let i = 0; i < batch; i++) {
+        const part = plain(batchEntry(c, x, i), batchEntry(c, y, i), c);
+        copyBytes(backend, part, 0, out, i * m * n, m * n);
+      }
+      return out;
+    });
+  }) as unknown as tf.KernelFunc;
+}
+
+/** Copies `count` float32 elements between wasm tensors (the stock Slice/Concat kernels are slow). */
+function copyBytes(backend: Backend, from: Info, fromElem: number, to: Info, toElem: number, count: number): void {
+  const src = backend.dataIdMap.get(from.dataId).memoryOffset + 4 * fromElem;
+  const dst = backend.dataIdMap.get(to.dataId).memoryOffset + 4 * toElem;
+  backend.wasm.HEAPU8.copyWithin(dst, src, src + 4 * count);
+}
+
+/** Entry i of a [B, r, c] float32 tensor as a new [1, r, c] tensor. */
+function batchEntry(c: Ctx, x: Info, i: number): Info {
+  const size = x.shape[1] * x.shape[2];
+  const out = c.backend.makeOutput([1, x.shape[1], x.shape[2]], 'float32');
+  c.temps.push(out);
+  copyBytes(c.backend, x, i * size, out, 0, size);
+  return out;
+}
+
 let registered = false;
 
 /** Registers (once) the wasm training kernels. Safe to call repeatedly. */
@@ -143,8 +206,10 @@ export function registerWasmTrainingKernels(): void {
   };
   replace('Conv2DBackpropFilter', conv2dBackpropFilterWasm as unknown as tf.KernelFunc);
   replace('Conv2DBackpropInput', conv2dBackpropInputWasm as unknown as tf.KernelFunc);
+  const stockMatMul = tf.getKernel('BatchMatMul', 'wasm');
+  if (stockMatMul) replace('BatchMatMul', makeFastBatchMatMul(stockMatMul.kernelFunc));
   registered = true;
 }
 
 /** Names of the kernels this module provides (for `wsol info`). */
-export const WASM_TRAINING_KERNELS = ['Conv2DBackpropFilter', 'Conv2DBackpropInput'];
+export const WASM_TRAINING_KERNELS = ['Conv2DBackpropFilter', 'Conv2DBackpropInput', 'BatchMatMul'];

@@ -1,0 +1,82 @@
+/**
+ * One backbone and one classifier producing CAMs: CAM itself, Hide-and-Seek (random grid hiding
+ * of the input), ADL (attention-based dropout layers in the backbone), and our ablation
+ * "dropout-one-branch" (complementary dropout, but image B is thrown away as in HaS).
+ */
+import * as tf from '@tensorflow/tfjs-core';
+import * as tfl from '@tensorflow/tfjs-layers';
+import { crossEntropy, logitsFromCams } from '../attention-maps';
+import { backboneChannels, backboneStride, buildBackbone, buildClassifierHead } from '../backbones';
+import { applyComplementaryDropout } from '../complementary-dropout';
+import type { ResolvedModelConfig } from '../model-config';
+import type { LossTerms, Prediction, StepContext, WsolModel } from '../wsol-model';
+import { AttentionDropout } from './attention-dropout-layer';
+
+export type InputHiding = 'none' | 'grid';
+
+export interface SingleBranchVariant {
+  /** 'grid': hide a random half of the grid cells of each training image (HaS). */
+  hiding: InputHiding;
+  /** Insert ADL layers after every backbone block. */
+  adl: boolean;
+}
+
+export class SingleBranchModel implements WsolModel {
+  readonly net: tfl.LayersModel;
+  readonly backbone: tfl.LayersModel;
+  readonly head: tfl.LayersModel;
+  readonly adlLayers: AttentionDropout[];
+
+  constructor(
+    readonly method: string,
+    readonly resolved: ResolvedModelConfig,
+    readonly variant: SingleBranchVariant,
+    readonly config: object,
+    net?: tfl.LayersModel,
+  ) {
+    if (net) {
+      this.net = net;
+      this.backbone = net.getLayer('backbone') as unknown as tfl.LayersModel;
+      this.head = net.getLayer('head_a') as unknown as tfl.LayersModel;
+    } else {
+      const size = resolved.inputSize;
+      this.backbone = buildBackbone(resolved.backbone, size, (block) =>
+        variant.adl ? new AttentionDropout({ dropRate: resolved.adlDropRate, threshold: resolved.adlThreshold, name: `adl_${block}` }) : null,
+      );
+      this.head = buildClassifierHead('head_a', backboneChannels(resolved.backbone), size / backboneStride(resolved.backbone.name), resolved.backbone.headWidth, resolved.numClasses);
+      const x = tfl.input({ shape: [size, size, 3], name: 'image' });
+      const s = this.head.apply(this.backbone.apply(x)) as tfl.SymbolicTensor;
+      this.net = tfl.model({ inputs: x, outputs: s, name: `wsol_${method.replace(/[^a-z0-9]/gi, '_')}` });
+    }
+    this.adlLayers = this.backbone.layers.filter((l): l is AttentionDropout => l instanceof AttentionDropout);
+  }
+
+  cams(images: tf.Tensor4D, training: boolean): tf.Tensor4D {
+    return tf.tidy(() => this.head.apply(this.backbone.apply(images, { training }), { training }) as tf.Tensor4D);
+  }
+
+  loss(images: tf.Tensor4D, labels: tf.Tensor1D, ctx: StepContext): LossTerms {
+    for (const l of this.adlLayers) {
+      l.seed = ctx.seed;
+      l.step = ctx.step;
+    }
+    let input = images;
+    let hidden: tf.Tensor[] = [];
+    if (this.variant.hiding === 'grid') {
+      const pair = applyComplementaryDropout(images, this.resolved.dropout, ctx.seed, ctx.step);
+      input = pair.imageA;
+      hidden = [pair.imageB, pair.maskA];
+    }
+    const logits = logitsFromCams(this.cams(input, true));
+    tf.dispose(hidden);
+    const cls = crossEntropy(logits, labels);
+    return { total: cls, terms: { cls }, logits };
+  }
+
+  predict(images: tf.Tensor4D): Prediction {
+    return tf.tidy(() => {
+      const cams = this.cams(images, false);
+      return { logits: logitsFromCams(cams), cams };
+    });
+  }
+}

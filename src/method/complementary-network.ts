@@ -1,0 +1,158 @@
+/**
+ * The full method: complementary dropout -> shared backbone -> CAAM -> SSAM -> two parallel
+ * classifiers, trained with both branches' cross-entropy, the full-image cross-entropy and the
+ * attention-based fusion loss. Ablations switch parts off (no CAAM, no SSAM, no fusion, two-pass).
+ *
+ * `net` is a container with inputs [x_A, x_B] and outputs [S_A, S_B] that holds every weight;
+ * the passes below call its named sub-layers directly so intermediate maps stay observable.
+ */
+import * as tf from '@tensorflow/tfjs-core';
+import * as tfl from '@tensorflow/tfjs-layers';
+import { attentionFusionLoss, unionTarget } from './attention-fusion-loss';
+import { classMaps, crossEntropy, logitsFromCams, normalizeMaps } from './attention-maps';
+import { backboneChannels, backboneStride, buildBackbone, buildClassifierHead } from './backbones';
+import { ChannelAssistedAttention } from './channel-assisted-attention';
+import { applyComplementaryDropout, validateDropout } from './complementary-dropout';
+import type { ResolvedModelConfig } from './model-config';
+import { SpatialSelfAttention } from './spatial-self-attention';
+import type { Explanation, LossTerms, Prediction, StepContext, WsolModel } from './wsol-model';
+
+export interface ComplementaryVariant {
+  caam: boolean;
+  ssam: boolean;
+}
+
+export interface BranchOutputs {
+  camsA: tf.Tensor4D;
+  camsB: tf.Tensor4D;
+}
+
+export class ComplementaryModel implements WsolModel {
+  readonly net: tfl.LayersModel;
+  readonly backbone: tfl.LayersModel;
+  readonly caam: ChannelAssistedAttention | null;
+  readonly ssam: SpatialSelfAttention | null;
+  readonly headA: tfl.LayersModel;
+  readonly headB: tfl.LayersModel;
+
+  constructor(
+    readonly method: string,
+    readonly resolved: ResolvedModelConfig,
+    readonly variant: ComplementaryVariant,
+    readonly config: object,
+    net?: tfl.LayersModel,
+  ) {
+    validateDropout(resolved.dropout, resolved.inputSize);
+    if (net) {
+      this.net = net;
+      this.backbone = net.getLayer('backbone') as unknown as tfl.LayersModel;
+      this.caam = variant.caam ? (net.getLayer('caam') as ChannelAssistedAttention) : null;
+      this.ssam = variant.ssam ? (net.getLayer('ssam') as SpatialSelfAttention) : null;
+      this.headA = net.getLayer('head_a') as unknown as tfl.LayersModel;
+      this.headB = net.getLayer('head_b') as unknown as tfl.LayersModel;
+      return;
+    }
+    const size = resolved.inputSize;
+    const mapSize = size / backboneStride(resolved.backbone.name);
+    const channels = backboneChannels(resolved.backbone);
+    this.backbone = buildBackbone(resolved.backbone, size);
+    this.caam = variant.caam ? new ChannelAssistedAttention({ reduction: resolved.attention.caamReduction, name: 'caam' }) : null;
+    this.ssam = variant.ssam ? new SpatialSelfAttention({ queryReduction: resolved.attention.ssamQueryReduction, name: 'ssam' }) : null;
+    this.headA = buildClassifierHead('head_a', channels, mapSize, resolved.backbone.headWidth, resolved.numClasses);
+    this.headB = buildClassifierHead('head_b', channels, mapSize, resolved.backbone.headWidth, resolved.numClasses);
+    const xa = tfl.input({ shape: [size, size, 3], name: 'image_a' });
+    const xb = tfl.input({ shape: [size, size, 3], name: 'image_b' });
+    let fa = this.backbone.apply(xa) as tfl.SymbolicTensor;
+    let fb = this.backbone.apply(xb) as tfl.SymbolicTensor;
+    if (this.caam) [fa, fb] = this.caam.apply([fa, fb]) as tfl.SymbolicTensor[];
+    if (this.ssam) {
+      fa = this.ssam.apply(fa) as tfl.SymbolicTensor;
+      fb = this.ssam.apply(fb) as tfl.SymbolicTensor;
+    }
+    const sa = this.headA.apply(fa) as tfl.SymbolicTensor;
+    const sb = this.headB.apply(fb) as tfl.SymbolicTensor;
+    this.net = tfl.model({ inputs: [xa, xb], outputs: [sa, sb], name: `wsol_${method.replace(/[^a-z0-9]/gi, '_')}` });
+  }
+
+  /** Features after the backbone and CAAM (before SSAM), for notebooks. */
+  features(xa: tf.Tensor4D, xb: tf.Tensor4D, training = false): [tf.Tensor4D, tf.Tensor4D] {
+    return tf.tidy(() => {
+      let fa = this.backbone.apply(xa, { training }) as tf.Tensor4D;
+      // The full-image pass feeds the same image to both branches: run the backbone once.
+      let fb = xb === xa ? fa : (this.backbone.apply(xb, { training }) as tf.Tensor4D);
+      if (this.caam) [fa, fb] = this.caam.apply([fa, fb], { training }) as tf.Tensor4D[];
+      return [fa, fb];
+    });
+  }
+
+  /** Both classifiers' CAMs for a pair of images. */
+  branches(xa: tf.Tensor4D, xb: tf.Tensor4D, training = false): BranchOutputs {
+    return tf.tidy(() => {
+      let [fa, fb] = this.features(xa, xb, training);
+      if (this.ssam) {
+        fa = this.ssam.apply(fa, { training }) as tf.Tensor4D;
+        fb = this.ssam.apply(fb, { training }) as tf.Tensor4D;
+      }
+      return {
+        camsA: this.headA.apply(fa, { training }) as tf.Tensor4D,
+        camsB: this.headB.apply(fb, { training }) as tf.Tensor4D,
+      };
+    });
+  }
+
+  loss(images: tf.Tensor4D, labels: tf.Tensor1D, ctx: StepContext): LossTerms {
+    const { loss } = this.resolved;
+    const pair = applyComplementaryDropout(images, this.resolved.dropout, ctx.seed, ctx.step);
+    const { camsA, camsB } = this.branches(pair.imageA, pair.imageB, true);
+    tf.dispose([pair.imageA, pair.imageB, pair.maskA]);
+    const clsA = crossEntropy(logitsFromCams(camsA), labels);
+    const clsB = crossEntropy(logitsFromCams(camsB), labels);
+    const mapA = normalizeMaps(classMaps(camsA, labels));
+    const mapB = normalizeMaps(classMaps(camsB, labels));
+    const target = unionTarget(mapA, mapB);
+    const terms: Record<string, tf.Scalar> = { clsA, clsB };
+    let total = tf.add(clsA, clsB) as tf.Scalar;
+    let logits = tf.div(tf.add(logitsFromCams(camsA), logitsFromCams(camsB)), 2) as tf.Tensor2D;
+    if (loss.fusion === 'three-pass') {
+      const full = this.branches(images, images, true);
+      const fullLogits = tf.div(tf.add(logitsFromCams(full.camsA), logitsFromCams(full.camsB)), 2) as tf.Tensor2D;
+      terms.clsFull = crossEntropy(fullLogits, labels);
+      total = tf.add(total, tf.mul(terms.clsFull, loss.lambdaClsFull));
+      logits = fullLogits;
+      if (loss.lambdaFuse > 0) {
+        terms.fuse = attentionFusionLoss(normalizeMaps(classMaps(full.camsA, labels)), normalizeMaps(classMaps(full.camsB, labels)), target);
+      }
+    } else if (loss.lambdaFuse > 0) {
+      terms.fuse = attentionFusionLoss(mapA, mapB, target);
+    }
+    if (terms.fuse) total = tf.add(total, tf.mul(terms.fuse, loss.lambdaFuse));
+    return { total, terms, logits };
+  }
+
+  predict(images: tf.Tensor4D): Prediction {
+    return tf.tidy(() => {
+      const { camsA, camsB } = this.branches(images, images, false);
+      const logits = tf.div(tf.add(logitsFromCams(camsA), logitsFromCams(camsB)), 2) as tf.Tensor2D;
+      // Localisation map: the union of both classifiers' normalised maps, per class.
+      const cams = tf.maximum(normalizeMaps(camsA), normalizeMaps(camsB)) as tf.Tensor4D;
+      return { logits, cams };
+    });
+  }
+
+  explain(images: tf.Tensor4D, labels: tf.Tensor1D, ctx: StepContext): Explanation {
+    return tf.tidy(() => {
+      const pair = applyComplementaryDropout(images, this.resolved.dropout, ctx.seed, ctx.step);
+      const { camsA, camsB } = this.branches(pair.imageA, pair.imageB, false);
+      const branchA = normalizeMaps(classMaps(camsA, labels));
+      const branchB = normalizeMaps(classMaps(camsB, labels));
+      const full = classMaps(this.predict(images).cams, labels);
+      return {
+        branchA,
+        branchB,
+        fused: tf.maximum(branchA, branchB) as tf.Tensor3D,
+        full: normalizeMaps(full),
+        maskA: tf.squeeze(pair.maskA, [3]) as tf.Tensor3D,
+      };
+    }) as unknown as Explanation;
+  }
+}

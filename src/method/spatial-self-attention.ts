@@ -1,0 +1,79 @@
+/**
+ * SSAM, spatial self-attention over the N = h*w positions (our reconstruction):
+ *   Q = F Wq, K = F Wk (C -> C/q), V = F Wv (C -> C),
+ *   A = softmax(Q K^T / sqrt(C/q)) (N x N),  G = gamma * (A V) + F,
+ * with the scalar gamma starting at 0, so the module starts as the identity.
+ * Memory is O(N^2) per image: keep h*w small (16x16 at 64 px, 14x14 at 224 px with VGG16).
+ */
+import * as tf from '@tensorflow/tfjs-core';
+import * as tfl from '@tensorflow/tfjs-layers';
+
+export interface SpatialSelfAttentionArgs {
+  queryReduction: number;
+  name?: string;
+}
+
+type Shape = (number | null)[];
+
+export class SpatialSelfAttention extends tfl.layers.Layer {
+  static className = 'SpatialSelfAttention';
+  readonly queryReduction: number;
+  private wq!: tfl.LayerVariable;
+  private wk!: tfl.LayerVariable;
+  private wv!: tfl.LayerVariable;
+  private gamma!: tfl.LayerVariable;
+
+  constructor(args: SpatialSelfAttentionArgs) {
+    super({ name: args.name });
+    if (!(args.queryReduction >= 1)) throw new Error(`ssamQueryReduction must be >= 1, got ${args.queryReduction}`);
+    this.queryReduction = args.queryReduction;
+  }
+
+  override build(inputShape: Shape | Shape[]): void {
+    const c = (inputShape as Shape)[3] as number;
+    const d = Math.max(1, Math.floor(c / this.queryReduction));
+    const glorot = tfl.initializers.glorotUniform({});
+    this.wq = this.addWeight('wq', [c, d], 'float32', glorot);
+    this.wk = this.addWeight('wk', [c, d], 'float32', glorot);
+    this.wv = this.addWeight('wv', [c, c], 'float32', glorot);
+    this.gamma = this.addWeight('gamma', [1], 'float32', tfl.initializers.zeros());
+    this.built = true;
+  }
+
+  override computeOutputShape(inputShape: Shape | Shape[]): Shape {
+    return inputShape as Shape;
+  }
+
+  /** The attention matrix A [n, N, N]: row p says where position p gathers from (rows sum to 1). */
+  attention(f: tf.Tensor4D): tf.Tensor3D {
+    return tf.tidy(() => {
+      const [n, h, w, c] = f.shape;
+      const flat = tf.reshape(f, [n * h * w, c]) as tf.Tensor2D;
+      const d = this.wq.shape[1] as number;
+      const q = tf.reshape(tf.matMul(flat, this.wq.read() as tf.Tensor2D), [n, h * w, d]) as tf.Tensor3D;
+      const k = tf.reshape(tf.matMul(flat, this.wk.read() as tf.Tensor2D), [n, h * w, d]) as tf.Tensor3D;
+      return tf.softmax(tf.div(tf.matMul(q, k, false, true), Math.sqrt(d))) as tf.Tensor3D;
+    });
+  }
+
+  /** The learnable mixing weight gamma. */
+  gammaValue(): number {
+    return this.gamma.read().dataSync()[0];
+  }
+
+  override call(inputs: tf.Tensor | tf.Tensor[]): tf.Tensor {
+    return tf.tidy(() => {
+      const f = (Array.isArray(inputs) ? inputs[0] : inputs) as tf.Tensor4D;
+      const [n, h, w, c] = f.shape;
+      const a = this.attention(f);
+      const v = tf.reshape(tf.matMul(tf.reshape(f, [n * h * w, c]) as tf.Tensor2D, this.wv.read() as tf.Tensor2D), [n, h * w, c]) as tf.Tensor3D;
+      const context = tf.reshape(tf.matMul(a, v), [n, h, w, c]);
+      return tf.add(tf.mul(context, this.gamma.read()), f);
+    });
+  }
+
+  override getConfig(): tf.serialization.ConfigDict {
+    return { ...super.getConfig(), queryReduction: this.queryReduction };
+  }
+}
+tf.serialization.registerClass(SpatialSelfAttention);
