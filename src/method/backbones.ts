@@ -50,6 +50,7 @@ export function buildBackbone(config: BackboneConfig, inputSize: number, hook?: 
           kernelSize: 3,
           padding: 'same',
           activation: 'relu',
+          kernelInitializer: 'heUniform',
           ...(model.layers.length === 0 ? { inputShape: [inputSize, inputSize, 3] } : {}),
         }),
       );
@@ -67,7 +68,7 @@ export function buildClassifierHead(name: string, inChannels: number, mapSize: n
   return tfl.sequential({
     name,
     layers: [
-      tfl.layers.conv2d({ name: `${name}_conv`, inputShape: [mapSize, mapSize, inChannels], filters: headWidth, kernelSize: 3, padding: 'same', activation: 'relu' }),
+      tfl.layers.conv2d({ name: `${name}_conv`, inputShape: [mapSize, mapSize, inChannels], filters: headWidth, kernelSize: 3, padding: 'same', activation: 'relu', kernelInitializer: 'heUniform' }),
       tfl.layers.conv2d({ name: `${name}_cam`, filters: numClasses, kernelSize: 1, padding: 'same' }),
     ],
   });

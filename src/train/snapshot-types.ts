@@ -14,18 +14,19 @@ export interface ProbeImage {
   pngDataUrl: string;
 }
 
+/** Single-branch methods (CAM, HaS, ADL...) have no branch maps: those fields are null. */
 export interface ProbeMaps {
   probeId: string;
   /** Branch A's normalised map for the true class, on its dropout image. */
-  branchA: number[];
+  branchA: number[] | null;
   /** Branch B's normalised map for the true class, on the complementary image. */
-  branchB: number[];
+  branchB: number[] | null;
   /** Union target max(A, B) used by the fusion loss. */
-  fused: number[];
+  fused: number[] | null;
   /** Full-image localisation map (inference path). */
   full: number[];
   /** Keep-mask of image A at input resolution, downsampled to h*w (1 = visible in A). */
-  maskA: number[];
+  maskA: number[] | null;
 }
 
 export interface Snapshot {
@@ -40,9 +41,9 @@ export interface Snapshot {
 export interface CoverageRow {
   epoch: number;
   threshold: number;
-  branchA: number;
-  branchB: number;
-  union: number;
+  branchA: number | null;
+  branchB: number | null;
+  union: number | null;
   full: number;
 }
 

@@ -1,0 +1,84 @@
+/** The training run's configuration: plain data, defaults in one place, validated once. */
+import { DEFAULT_OPTIMIZER, type OptimizerConfig } from './optimizer';
+import { DEFAULT_SCHEDULE, type ScheduleConfig } from './schedule';
+
+export interface TrainConfig {
+  /** Dataset spec understood by `openDataset` (parts, fashion-clutter, cub, folder:...). */
+  dataset: string;
+  /** Method id from the method registry. */
+  method: string;
+  backbone: 'tiny' | 'vgg16';
+  epochs: number;
+  imageSize: number;
+  batchSize: number;
+  seed: number;
+  optimizer: OptimizerConfig;
+  schedule: ScheduleConfig;
+  /** Use at most this many training images (0 = all). */
+  limit: number;
+  /** Use at most this many validation/test images for evaluation (0 = all). */
+  evalLimit: number;
+  /** Method-specific options passed to the model factory. */
+  methodOptions: Record<string, unknown>;
+  /** Number of fixed validation images whose maps are recorded for teaching. */
+  probes: number;
+  /** Record a snapshot every this many steps (0 = only at epoch ends). */
+  snapshotEvery: number;
+  /** Threshold on normalised maps for the coverage statistics. */
+  coverageThreshold: number;
+  /** Fixed CAM threshold for the classic GT-known / Top-1 Loc numbers (the best one is also reported). */
+  locThreshold: number;
+  /** Optional Keras VGG16 "notop" HDF5 weights for the vgg16 backbone. */
+  pretrainedWeights: string | null;
+}
+
+export const DEFAULT_TRAIN_CONFIG: TrainConfig = {
+  dataset: 'parts',
+  method: 'ours',
+  backbone: 'tiny',
+  epochs: 6,
+  imageSize: 64,
+  batchSize: 32,
+  seed: 1,
+  optimizer: DEFAULT_OPTIMIZER,
+  schedule: DEFAULT_SCHEDULE,
+  limit: 0,
+  evalLimit: 0,
+  methodOptions: {},
+  probes: 4,
+  snapshotEvery: 0,
+  coverageThreshold: 0.5,
+  locThreshold: 0.2,
+  pretrainedWeights: null,
+};
+
+type DeepPartial<T> = { [K in keyof T]?: T[K] extends object ? Partial<T[K]> : T[K] };
+
+/** Fills defaults and checks every field; errors name the field. */
+export function resolveTrainConfig(partial: DeepPartial<TrainConfig> = {}): TrainConfig {
+  const c: TrainConfig = {
+    ...DEFAULT_TRAIN_CONFIG,
+    ...(partial as Partial<TrainConfig>),
+    optimizer: { ...DEFAULT_OPTIMIZER, ...(partial.optimizer ?? {}) } as OptimizerConfig,
+    schedule: { ...DEFAULT_SCHEDULE, ...(partial.schedule ?? {}) } as ScheduleConfig,
+    methodOptions: { ...(partial.methodOptions ?? {}) },
+  };
+  const positiveInt = (field: keyof TrainConfig) => {
+    const v = c[field] as number;
+    if (!Number.isInteger(v) || v < 1) throw new Error(`train config: ${field} must be a positive integer, got ${v}`);
+  };
+  positiveInt('epochs');
+  positiveInt('imageSize');
+  positiveInt('batchSize');
+  if (!Number.isInteger(c.seed)) throw new Error(`train config: seed must be an integer, got ${c.seed}`);
+  for (const f of ['limit', 'evalLimit', 'probes', 'snapshotEvery'] as const) {
+    if (!Number.isInteger(c[f]) || c[f] < 0) throw new Error(`train config: ${f} must be an integer >= 0, got ${c[f]}`);
+  }
+  for (const f of ['coverageThreshold', 'locThreshold'] as const) {
+    if (!(c[f] >= 0 && c[f] < 1)) throw new Error(`train config: ${f} must be in [0, 1), got ${c[f]}`);
+  }
+  if (c.backbone !== 'tiny' && c.backbone !== 'vgg16') {
+    throw new Error(`train config: backbone must be tiny or vgg16, got ${String(c.backbone)}`);
+  }
+  return c;
+}

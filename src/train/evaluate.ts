@@ -1,0 +1,94 @@
+/** Runs a model over a split and feeds the localization evaluator. */
+import * as tf from '@tensorflow/tfjs-core';
+import type { ScoreMap } from '../common/box';
+import { batches } from '../data/batches';
+import type { Dataset, Split } from '../data/dataset';
+import { LocalizationEvaluator, type LocalizationMetrics } from '../localize/localization-evaluator';
+import type { WsolModel } from '../method/wsol-model';
+
+export interface EvaluateOptions {
+  imageSize: number;
+  batchSize: number;
+  /** At most this many images (0 = all). */
+  limit: number;
+  /** Fixed CAM threshold for the classic metrics. */
+  locThreshold: number;
+  onProgress?: (done: number, total: number) => void;
+}
+
+/** Per-image result kept for overlays and the `localize` command. */
+export interface ImagePrediction {
+  id: string;
+  label: number;
+  predicted: number;
+  /** Normalised map of the ground-truth class at feature resolution. */
+  map: ScoreMap;
+}
+
+/** Rank of `label` in `scores` (0 = the top-scoring class). */
+export function rankOf(scores: ArrayLike<number>, label: number): number {
+  let rank = 0;
+  for (let k = 0; k < scores.length; k++) if (scores[k] > scores[label]) rank++;
+  return rank;
+}
+
+/** Extracts channel `k` of an [h, w, K] slice starting at `offset` of NHWC data. */
+export function channelMap(data: Float32Array | Int32Array | Uint8Array, offset: number, h: number, w: number, numClasses: number, k: number): ScoreMap {
+  const out = new Float32Array(h * w);
+  for (let p = 0; p < h * w; p++) out[p] = data[offset + p * numClasses + k];
+  return { width: w, height: h, data: out };
+}
+
+export async function evaluateModel(
+  model: WsolModel,
+  dataset: Dataset,
+  split: Split,
+  opts: EvaluateOptions,
+  keepPredictions = false,
+): Promise<{ metrics: LocalizationMetrics; predictions: ImagePrediction[] }> {
+  const evaluator = new LocalizationEvaluator({ fixedThreshold: opts.locThreshold });
+  const predictions: ImagePrediction[] = [];
+  const total = opts.limit > 0 ? Math.min(opts.limit, dataset.items(split).length) : dataset.items(split).length;
+  let done = 0;
+  for await (const batch of batches(dataset, split, {
+    batchSize: opts.batchSize,
+    imageSize: opts.imageSize,
+    augment: false,
+    shuffle: false,
+    seed: 0,
+    epoch: 0,
+    limit: opts.limit,
+  })) {
+    const { logits, cams } = tf.tidy(() => {
+      const p = model.predict(batch.images);
+      return { logits: p.logits, cams: p.cams };
+    });
+    batch.images.dispose();
+    const scores = logits.dataSync() as Float32Array;
+    const camData = cams.dataSync() as Float32Array;
+    const [, h, w, K] = cams.shape;
+    logits.dispose();
+    cams.dispose();
+    for (let i = 0; i < batch.labels.length; i++) {
+      const label = batch.labels[i];
+      const row = scores.subarray(i * K, (i + 1) * K);
+      const map = channelMap(camData, i * h * w * K, h, w, K, label);
+      evaluator.accumulate({
+        map,
+        imageWidth: opts.imageSize,
+        imageHeight: opts.imageSize,
+        gtBoxes: batch.boxes[i],
+        gtRank: rankOf(row, label),
+        mask: batch.masks[i],
+      });
+      if (keepPredictions) {
+        let predicted = 0;
+        for (let k = 1; k < K; k++) if (row[k] > row[predicted]) predicted = k;
+        predictions.push({ id: batch.ids[i], label, predicted, map });
+      }
+    }
+    done += batch.labels.length;
+    opts.onProgress?.(done, total);
+  }
+  return { metrics: evaluator.compute(), predictions };
+}

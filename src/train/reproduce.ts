@@ -1,0 +1,121 @@
+/**
+ * The reproduction harness: trains every method with the same budget and seeds on the same
+ * data, evaluates each on the test split, and builds the results table.
+ */
+import * as path from 'path';
+import { writeFileAtomic, writeJsonAtomic } from '../common/atomic-write';
+import type { Dataset } from '../data/dataset';
+import { openDataset } from '../data/open-dataset';
+import type { LocalizationMetrics } from '../localize/localization-evaluator';
+import type { TrainConfig } from './config';
+import { evaluateModel } from './evaluate';
+import { train, type TrainCallbacks } from './trainer';
+
+export const QUICK_METHODS = ['cam', 'has', 'acol', 'adl', 'ours'];
+export const ABLATIONS = ['ours-no-caam', 'ours-no-ssam', 'ours-no-fusion', 'ours-two-pass', 'dropout-one-branch'];
+
+export interface ReproduceOptions {
+  quick: boolean;
+  datasets: string[];
+  methods: string[];
+  seeds: number[];
+  outDir: string;
+  /** Overrides applied to every run (epochs, image size, batch size...). */
+  train: Partial<TrainConfig>;
+  callbacks?: (method: string, dataset: string, seed: number) => TrainCallbacks;
+  onRow?: (row: ResultRow) => void;
+}
+
+/** The metric fields of a row, in percent (pxap null without masks). */
+export const METRIC_FIELDS = ['top1Cls', 'top5Cls', 'top1Loc', 'top5Loc', 'gtKnownLoc', 'maxBoxAcc', 'maxBoxAccV2', 'pxap'] as const;
+export type MetricField = (typeof METRIC_FIELDS)[number];
+
+export type ResultRow = { method: string; dataset: string; seed: number; trainSeconds: number; runDir: string } & Record<MetricField, number | null>;
+
+export interface ResultsFile {
+  createdAt: string;
+  quick: boolean;
+  train: Partial<TrainConfig>;
+  rows: ResultRow[];
+}
+
+/** Training budget of the main job: the quick variant must finish in a few minutes on 2 cores. */
+export function defaultBudget(quick: boolean): Partial<TrainConfig> {
+  return quick ? { epochs: 3, limit: 960, evalLimit: 400 } : { epochs: 8, limit: 0, evalLimit: 0 };
+}
+
+export function rowFrom(method: string, dataset: string, seed: number, trainSeconds: number, runDir: string, m: LocalizationMetrics): ResultRow {
+  const row = { method, dataset, seed, trainSeconds, runDir } as ResultRow;
+  for (const f of METRIC_FIELDS) row[f] = (m as unknown as Record<string, number | null>)[f] ?? null;
+  return row;
+}
+
+export async function reproduce(opts: ReproduceOptions): Promise<ResultsFile> {
+  const results: ResultsFile = { createdAt: new Date().toISOString(), quick: opts.quick, train: opts.train, rows: [] };
+  for (const datasetName of opts.datasets) {
+    for (const seed of opts.seeds) {
+      const dataset: Dataset = await openDataset(datasetName, { seed });
+      for (const method of opts.methods) {
+        const runDir = path.join(opts.outDir, 'runs', `${sanitize(datasetName)}-${method}-seed${seed}`);
+        const result = await train(
+          { ...opts.train, dataset: datasetName, method, seed },
+          { outDir: runDir, resume: true, dataset, callbacks: opts.callbacks?.(method, datasetName, seed) },
+        );
+        const cfg = { ...opts.train };
+        const test = await evaluateModel(result.model, dataset, dataset.items('test').length > 0 ? 'test' : 'val', {
+          imageSize: cfg.imageSize ?? 64,
+          batchSize: cfg.batchSize ?? 32,
+          limit: cfg.evalLimit ?? 0,
+          locThreshold: cfg.locThreshold ?? 0.2,
+        });
+        result.model.net.dispose();
+        const row = rowFrom(method, datasetName, seed, result.trainSeconds, runDir, test.metrics);
+        writeJsonAtomic(path.join(runDir, 'test-metrics.json'), test.metrics);
+        results.rows.push(row);
+        opts.onRow?.(row);
+        writeJsonAtomic(path.join(opts.outDir, 'results.json'), results);
+        writeFileAtomic(path.join(opts.outDir, 'results.md'), resultsMarkdown(results.rows));
+      }
+    }
+  }
+  return results;
+}
+
+function sanitize(name: string): string {
+  return name.replace(/[^a-zA-Z0-9_-]+/g, '_').slice(0, 40);
+}
+
+function meanStd(values: number[]): string {
+  if (values.length === 0) return 'n/a';
+  const mean = values.reduce((a, b) => a + b, 0) / values.length;
+  if (values.length === 1) return mean.toFixed(1);
+  const sd = Math.sqrt(values.reduce((a, b) => a + (b - mean) ** 2, 0) / (values.length - 1));
+  return `${mean.toFixed(1)} ± ${sd.toFixed(1)}`;
+}
+
+/** One Markdown table per dataset: mean ± sample std over seeds for each method. */
+export function resultsMarkdown(rows: ResultRow[]): string {
+  const columns: [string, (r: ResultRow) => number | null][] = [
+    ['Top-1 Cls', (r) => r.top1Cls],
+    ['Top-1 Loc', (r) => r.top1Loc],
+    ['GT-known Loc', (r) => r.gtKnownLoc],
+    ['MaxBoxAcc', (r) => r.maxBoxAcc],
+    ['MaxBoxAccV2', (r) => r.maxBoxAccV2],
+    ['PxAP', (r) => r.pxap],
+    ['train s', (r) => r.trainSeconds],
+  ];
+  const out: string[] = [];
+  for (const dataset of [...new Set(rows.map((r) => r.dataset))]) {
+    const mine = rows.filter((r) => r.dataset === dataset);
+    const seeds = [...new Set(mine.map((r) => r.seed))];
+    out.push(`### ${dataset} (seeds ${seeds.join(', ')}; mean ± std in %)`, '');
+    out.push(`| method | ${columns.map((c) => c[0]).join(' | ')} |`, `| --- | ${columns.map(() => '---:').join(' | ')} |`);
+    for (const method of [...new Set(mine.map((r) => r.method))]) {
+      const rs = mine.filter((r) => r.method === method);
+      const cells = columns.map(([, pick]) => meanStd(rs.map(pick).filter((v): v is number => v !== null && Number.isFinite(v))));
+      out.push(`| ${method} | ${cells.join(' | ')} |`);
+    }
+    out.push('');
+  }
+  return out.join('\n');
+}
