@@ -8,9 +8,7 @@
 import * as fs from 'fs';
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
-// tfjs-core alone registers neither gradients nor chained ops (x.mul()): the union package does.
-import '@tensorflow/tfjs-core/dist/register_all_gradients';
-import '@tensorflow/tfjs-core/dist/public/chained_ops/register_all_chained_ops';
+import './register-gradients';
 import { registerWasmTrainingKernels, WASM_TRAINING_KERNELS } from './wasm-training-kernels';
 
 export const BACKEND_CHOICES = ['gpu', 'tensorflow', 'wasm', 'cpu'] as const;

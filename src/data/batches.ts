@@ -7,7 +7,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { Box } from '../common/box';
 import { Rng } from '../common/rng';
-import type { Dataset, DatasetItem, Split } from './dataset';
+import type { Dataset, DatasetItem, RgbImage, Split } from './dataset';
 import { cropFlip, cropFlipMask, IMAGENET_MEAN, IMAGENET_STD, resizeMask, resizeRgb, transformBox } from './image-ops';
 
 export interface Batch {
@@ -32,9 +32,12 @@ export interface BatchOptions {
   limit?: number;
   /** Batches prepared ahead of the consumer. */
   prefetch?: number;
-  /** Skip items that fail to load (reported through onWarning) instead of failing. */
+  /** Skip items that fail to load (reported through onWarning) instead of failing; default: the dataset's setting. */
   skipBad?: boolean;
+  /** Default: the dataset's callback, else Node's process warnings (never silent). */
   onWarning?: (message: string) => void;
+  /** Called after each batch is handed out: items done so far, items in this epoch. */
+  onProgress?: (done: number, total: number) => void;
 }
 
 interface Prepared {
@@ -47,25 +50,37 @@ interface Prepared {
 
 const MAX_SCALE = 1.25;
 
+/** (v / 255 - mean[c]) / std[c] for every byte value v and channel c. */
+const NORMALISE = Float32Array.from({ length: 768 }, (_, k) => (((k & 255) / 255 - IMAGENET_MEAN[k >> 8]) / IMAGENET_STD[k >> 8]));
+
 async function prepare(ds: Dataset, item: DatasetItem, opts: BatchOptions, rng: Rng): Promise<Prepared> {
   const size = opts.imageSize;
-  const raw = await ds.loadImage(item);
-  if (raw.width !== item.width || raw.height !== item.height) {
-    throw new Error(`${ds.name}: item "${item.id}" decoded as ${raw.width}x${raw.height}, metadata says ${item.width}x${item.height}`);
-  }
-  const rawMask = item.hasMask ? await ds.loadMask(item) : null;
   const scaled = opts.augment ? Math.round(size * (1 + rng.next() * (MAX_SCALE - 1))) : size;
   const cx = opts.augment ? rng.int(scaled - size + 1) : 0;
   const cy = opts.augment ? rng.int(scaled - size + 1) : 0;
   const flip = opts.augment && rng.next() < 0.5;
-  const img = cropFlip(resizeRgb(raw, scaled, scaled), cx, cy, size, flip);
+  let resized: RgbImage;
+  if (ds.loadImageResized) {
+    // File-backed data: libvips decodes and resizes in its own threads.
+    resized = await ds.loadImageResized(item, scaled, scaled);
+  } else {
+    const raw = await ds.loadImage(item);
+    if (raw.width !== item.width || raw.height !== item.height) {
+      throw new Error(`${ds.name}: item "${item.id}" decoded as ${raw.width}x${raw.height}, metadata says ${item.width}x${item.height}`);
+    }
+    resized = resizeRgb(raw, scaled, scaled);
+  }
+  const rawMask = item.hasMask ? await ds.loadMask(item) : null;
+  const img = cropFlip(resized, cx, cy, size, flip);
   const sx = scaled / item.width;
   const sy = scaled / item.height;
   const boxes = item.boxes.map((b) => transformBox(b, sx, sy, cx, cy, size, flip)).filter((b): b is Box => b !== null);
   const mask = rawMask ? cropFlipMask(resizeMask(rawMask, item.width, item.height, scaled, scaled), scaled, cx, cy, size, flip) : null;
   const pixels = new Float32Array(size * size * 3);
-  for (let p = 0; p < size * size; p++) {
-    for (let c = 0; c < 3; c++) pixels[p * 3 + c] = (img.data[p * 3 + c] / 255 - IMAGENET_MEAN[c]) / IMAGENET_STD[c];
+  for (let i = 0; i < pixels.length; i += 3) {
+    pixels[i] = NORMALISE[img.data[i]];
+    pixels[i + 1] = NORMALISE[256 + img.data[i + 1]];
+    pixels[i + 2] = NORMALISE[512 + img.data[i + 2]];
   }
   return { pixels, label: item.label, id: item.id, boxes, mask };
 }
@@ -85,8 +100,9 @@ async function prepareBatch(ds: Dataset, chunk: DatasetItem[], opts: BatchOption
       try {
         return await prepare(ds, item, opts, rng);
       } catch (err) {
-        if (!opts.skipBad) throw err;
-        opts.onWarning?.(`skipping ${item.id}: ${(err as Error).message}`);
+        if (!(opts.skipBad ?? ds.skipBad)) throw err;
+        const warn = opts.onWarning ?? ds.onWarning ?? ((m: string) => process.emitWarning(m, 'WsolDataWarning'));
+        warn(`${ds.name}: skipping "${item.id}": ${(err as Error).message}`);
         return null;
       }
     }),
@@ -128,11 +144,13 @@ export async function* batches(ds: Dataset, split: Split, opts: BatchOptions): A
     }
   };
   fill();
+  let done = 0;
   while (pending.length > 0) {
     const parts = await pending.shift()!;
     fill();
-    if (parts.length === 0) continue;
-    yield toBatch(parts, opts.imageSize);
+    done = Math.min(order.length, done + opts.batchSize);
+    if (parts.length > 0) yield toBatch(parts, opts.imageSize);
+    opts.onProgress?.(done, order.length);
   }
 }
 

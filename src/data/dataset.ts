@@ -29,6 +29,24 @@ export interface Dataset {
   loadImage(item: DatasetItem): Promise<RgbImage>;
   /** Binary mask (width*height, 1 = object) or null when the item has none. */
   loadMask(item: DatasetItem): Promise<Uint8Array | null>;
+  /**
+   * Optional fast path for file-backed data: decode and resize in one step (in libvips threads),
+   * returning a `width` x `height` image. The batch pipeline prefers it when present.
+   */
+  loadImageResized?(item: DatasetItem, width: number, height: number): Promise<RgbImage>;
+  /** How the dataset was opened: skip undecodable images with a warning instead of failing. */
+  skipBad?: boolean;
+  /** Where warnings about skipped items go (the batch pipeline uses it when its own is not set). */
+  onWarning?: (message: string) => void;
+}
+
+/** Throws when two items of a dataset share an id (ids key images, masks and results). */
+export function checkUniqueIds(dataset: string, items: Iterable<DatasetItem>, where = ''): void {
+  const seen = new Set<string>();
+  for (const item of items) {
+    if (seen.has(item.id)) throw new Error(`${dataset}${where ? ` (${where})` : ''}: duplicate image id "${item.id}"`);
+    seen.add(item.id);
+  }
 }
 
 /** Checks the invariants every loader must hold; errors name the dataset and item. */

@@ -1,30 +1,37 @@
 /**
- * Accumulators for the WSOL metrics (all accuracies in percent):
- * - MaxBoxAcc: IoU >= 0.5 with the largest region's box, best CAM threshold over the split.
- * - MaxBoxAccV2: mean over IoU {0.3, 0.5, 0.7} of the best-threshold accuracy, boxes of all regions.
- * - PxAP: area under the pixel precision-recall curve (when masks exist).
- * - Classic: GT-known Loc (IoU >= 0.5 with the GT-class map), Top-1 Loc (also top-1 class right),
- *   Top-5 Loc (GT class among the top 5), at a fixed threshold and at the best one; Top-1/5 Cls.
+ * One evaluator for a whole split: takes raw GT-class maps at any resolution, resizes them to
+ * the image size and min-max normalises them (wsolevaluation's inference), runs ONE threshold
+ * sweep per image and feeds BoxEvaluator (MaxBoxAcc, MaxBoxAccV2), ClassicLocEvaluator
+ * (GT-known / Top-1 / Top-5 Loc, Top-1 / Top-5 Cls) and, when a mask is given, PxapEvaluator.
+ * All accuracies are in percent.
  */
 import type { Box, ScoreMap } from '../common/box';
 import { checkBox } from './boxes';
-import { normalizeScoreMap, resizeScoreMap, thresholdList } from './score-map';
-import { sweepBoxes, type BoxConvention } from './threshold-sweep';
+import { BoxEvaluator, DEFAULT_BOX_EVALUATOR } from './box-evaluator';
+import { ClassicLocEvaluator, DEFAULT_CLASSIC_LOC } from './classic-loc-evaluator';
+import type { BoxConvention } from './connected-regions';
+import { PxapEvaluator } from './pxap-evaluator';
+import { normalizeScoreMap, resizeScoreMap, type Interpolation } from './score-map';
+import { sweepBoxes } from './threshold-sweep';
 
 export interface EvaluatorOptions {
-  /** Threshold step of the sweep (0.01 as wsolevaluation). */
+  /** Step of the CAM threshold grid (wsolevaluation's cam_curve_interval; 0.01 by default). */
   thresholdStep: number;
   /** Fixed CAM threshold for the classic numbers. */
   fixedThreshold: number;
+  /** IoU thresholds of MaxBoxAccV2. */
   iouThresholds: number[];
   boxConvention: BoxConvention;
+  /** Upsampling of the maps to the image size ('bicubic' = wsolevaluation's cv2.INTER_CUBIC). */
+  interpolation: Interpolation;
 }
 
 export const DEFAULT_EVALUATOR: EvaluatorOptions = {
-  thresholdStep: 0.01,
-  fixedThreshold: 0.2,
-  iouThresholds: [0.3, 0.5, 0.7],
-  boxConvention: 'wsolevaluation',
+  thresholdStep: DEFAULT_BOX_EVALUATOR.thresholdStep,
+  fixedThreshold: DEFAULT_CLASSIC_LOC.fixedThreshold,
+  iouThresholds: DEFAULT_BOX_EVALUATOR.iouThresholds,
+  boxConvention: DEFAULT_BOX_EVALUATOR.boxConvention,
+  interpolation: 'bicubic',
 };
 
 export interface EvalSample {
@@ -32,10 +39,11 @@ export interface EvalSample {
   map: ScoreMap;
   imageWidth: number;
   imageHeight: number;
+  /** GT boxes in image pixels, inclusive; the image is correct if ANY of them matches. */
   gtBoxes: Box[];
   /** Rank of the GT class among the predicted scores (0 = top-1). */
   gtRank: number;
-  /** Binary mask (imageWidth * imageHeight) for PxAP, or null. */
+  /** imageWidth * imageHeight mask for PxAP (1 foreground, 0 background, 255 ignored), or null. */
   mask?: Uint8Array | null;
 }
 
@@ -47,14 +55,15 @@ export interface LocalizationMetrics {
   gtKnownLoc: number;
   top1Loc: number;
   top5Loc: number;
-  /** Classic metrics at the best threshold over the split (GT-known's best). */
+  /** Classic metrics at the best threshold over the split (GT-known's best = MaxBoxAcc's). */
   gtKnownLocBest: number;
   top1LocBest: number;
   top5LocBest: number;
   maxBoxAcc: number;
   maxBoxAccV2: number;
-  /** Per IoU threshold (as given): best accuracy over CAM thresholds, all regions. */
+  /** Per IoU threshold (curves.iouThresholds): best accuracy over CAM thresholds, all regions. */
   maxBoxAccV2PerIou: number[];
+  /** Null when no sample had a mask. */
   pxap: number | null;
   thresholds: {
     fixed: number;
@@ -65,11 +74,15 @@ export interface LocalizationMetrics {
   };
   curves: {
     thresholds: number[];
-    /** GT-known accuracy (%) per CAM threshold (largest region, IoU 0.5). */
+    iouThresholds: number[];
+    /** GT-known accuracy (%) per CAM threshold (largest region, IoU 0.5) = MaxBoxAcc's curve. */
     gtKnown: number[];
+    top1Loc: number[];
+    top5Loc: number[];
     /** Per IoU threshold, accuracy (%) per CAM threshold with all regions. */
     boxAccV2: number[][];
-    /** Pixel precision / recall per threshold (empty without masks). */
+    /** Pixel PR curve from the highest threshold down (empty without masks); NaN precision = nothing predicted. */
+    pxThresholds: number[];
     precision: number[];
     recall: number[];
   };
@@ -78,140 +91,87 @@ export interface LocalizationMetrics {
 export class LocalizationEvaluator {
   readonly options: EvaluatorOptions;
   readonly thresholds: number[];
+  private boxes: BoxEvaluator;
+  private classic: ClassicLocEvaluator;
+  private pixels: PxapEvaluator;
   private count = 0;
-  private top1 = 0;
-  private top5 = 0;
-  private largestCorrect: Float64Array;
-  private top1Correct: Float64Array;
-  private top5Correct: Float64Array;
-  private anyCorrect: Float64Array[];
-  private fixedIndex: number;
-  // PxAP histograms over bins [t_i, t_{i+1}), ..., [1, 2), [2, 3): as wsolevaluation.
-  private trueHist: Float64Array;
-  private falseHist: Float64Array;
-  private masked = 0;
 
   constructor(options: Partial<EvaluatorOptions> = {}) {
     this.options = { ...DEFAULT_EVALUATOR, ...options };
-    if (!(this.options.fixedThreshold >= 0 && this.options.fixedThreshold < 1)) {
-      throw new Error(`fixedThreshold must be in [0, 1), got ${this.options.fixedThreshold}`);
+    const o = this.options;
+    if (o.interpolation !== 'bilinear' && o.interpolation !== 'bicubic') {
+      throw new Error(`interpolation must be 'bilinear' or 'bicubic', got '${o.interpolation}'`);
     }
-    this.thresholds = thresholdList(this.options.thresholdStep);
-    const n = this.thresholds.length;
-    this.largestCorrect = new Float64Array(n);
-    this.top1Correct = new Float64Array(n);
-    this.top5Correct = new Float64Array(n);
-    this.anyCorrect = this.options.iouThresholds.map(() => new Float64Array(n));
-    let best = 0;
-    this.thresholds.forEach((t, i) => {
-      if (Math.abs(t - this.options.fixedThreshold) < Math.abs(this.thresholds[best] - this.options.fixedThreshold)) best = i;
-    });
-    this.fixedIndex = best;
-    this.trueHist = new Float64Array(n + 2);
-    this.falseHist = new Float64Array(n + 2);
+    if (o.boxConvention !== 'wsolevaluation' && o.boxConvention !== 'inclusive') {
+      throw new Error(`boxConvention must be 'wsolevaluation' or 'inclusive', got '${o.boxConvention}'`);
+    }
+    this.boxes = new BoxEvaluator({ thresholdStep: o.thresholdStep, iouThresholds: o.iouThresholds, boxConvention: o.boxConvention });
+    this.classic = new ClassicLocEvaluator({ thresholdStep: o.thresholdStep, fixedThreshold: o.fixedThreshold, boxConvention: o.boxConvention });
+    this.pixels = new PxapEvaluator(o.thresholdStep);
+    this.thresholds = this.boxes.thresholds;
   }
 
   accumulate(s: EvalSample): void {
     const where = `sample ${this.count}`;
-    if (!(Number.isInteger(s.imageWidth) && s.imageWidth > 0 && Number.isInteger(s.imageHeight) && s.imageHeight > 0)) {
-      throw new Error(`${where}: imageWidth/imageHeight must be positive integers`);
+    const { imageWidth: W, imageHeight: H } = s;
+    if (!(Number.isInteger(W) && W > 0 && Number.isInteger(H) && H > 0)) {
+      throw new Error(`${where}: imageWidth/imageHeight must be positive integers, got ${W}x${H}`);
     }
-    if (s.map.data.length !== s.map.width * s.map.height) throw new Error(`${where}: map data has ${s.map.data.length} values for ${s.map.width}x${s.map.height}`);
-    if (s.gtBoxes.length === 0) throw new Error(`${where}: gtBoxes is empty`);
-    s.gtBoxes.forEach((b, i) => checkBox(b, s.imageWidth, s.imageHeight, `${where}: gtBoxes[${i}]`));
+    if (!(Number.isInteger(s.map.width) && s.map.width > 0 && Number.isInteger(s.map.height) && s.map.height > 0)) {
+      throw new Error(`${where}: map width/height must be positive integers, got ${s.map.width}x${s.map.height}`);
+    }
+    if (s.map.data.length !== s.map.width * s.map.height) {
+      throw new Error(`${where}: map data has ${s.map.data.length} values for ${s.map.width}x${s.map.height}`);
+    }
+    if (!Array.isArray(s.gtBoxes) || s.gtBoxes.length === 0) throw new Error(`${where}: gtBoxes is empty`);
+    s.gtBoxes.forEach((b, i) => checkBox(b, W, H, `${where}: gtBoxes[${i}]`));
     if (!(Number.isInteger(s.gtRank) && s.gtRank >= 0)) throw new Error(`${where}: gtRank must be an integer >= 0, got ${s.gtRank}`);
-    if (s.mask && s.mask.length !== s.imageWidth * s.imageHeight) {
-      throw new Error(`${where}: mask has ${s.mask.length} pixels, the image ${s.imageWidth}x${s.imageHeight} has ${s.imageWidth * s.imageHeight}`);
+    if (s.mask && s.mask.length !== W * H) {
+      throw new Error(`${where}: mask has ${s.mask.length} pixels, the image ${W}x${H} has ${W * H}`);
     }
-    const map = normalizeScoreMap(resizeScoreMap(s.map, s.imageWidth, s.imageHeight));
-    const sweep = sweepBoxes(map, this.thresholds, s.gtBoxes, this.options.boxConvention);
+    const map = normalizeScoreMap(resizeScoreMap(s.map, W, H, this.options.interpolation));
+    if (s.mask) this.pixels.accumulate(map, s.mask);
+    // One sweep over the grid plus the fixed threshold serves both box evaluators.
+    const sweep = sweepBoxes(map, this.classic.sweepThresholds, s.gtBoxes, this.options.boxConvention);
+    this.boxes.accumulateSweep(sweep);
+    this.classic.accumulateSweep(sweep, s.gtRank);
     this.count++;
-    if (s.gtRank === 0) this.top1++;
-    if (s.gtRank < 5) this.top5++;
-    for (let i = 0; i < this.thresholds.length; i++) {
-      if (sweep.largestIou[i] >= 0.5) {
-        this.largestCorrect[i]++;
-        if (s.gtRank === 0) this.top1Correct[i]++;
-        if (s.gtRank < 5) this.top5Correct[i]++;
-      }
-      this.options.iouThresholds.forEach((iouT, k) => {
-        if (sweep.anyIou[i] >= iouT) this.anyCorrect[k][i]++;
-      });
-    }
-    if (s.mask) this.accumulatePixels(map, s.mask);
-  }
-
-  private accumulatePixels(map: ScoreMap, mask: Uint8Array): void {
-    this.masked++;
-    const n = this.thresholds.length;
-    const step = this.options.thresholdStep;
-    for (let p = 0; p < mask.length; p++) {
-      const v = map.data[p];
-      // Bin of v among the right edges [t_1, ..., t_{n-1}, 1, 2, 3].
-      let bin = v >= 1 ? n : Math.min(n - 1, Math.floor(v / step + 1e-9));
-      if (bin < 0) bin = 0;
-      if (mask[p]) this.trueHist[bin]++;
-      else this.falseHist[bin]++;
-    }
-  }
-
-  /** Pixel precision/recall per threshold and their AP (null without masks). */
-  private pxap(): { ap: number | null; precision: number[]; recall: number[] } {
-    if (this.masked === 0) return { ap: null, precision: [], recall: [] };
-    const bins = this.trueHist.length;
-    const totalTrue = this.trueHist.reduce((a, b) => a + b, 0);
-    if (totalTrue === 0) throw new Error('PxAP: no positive ground-truth pixel in the masks');
-    // tp/fp at descending thresholds: counts of scores >= each left edge, from the top bin down.
-    const precision: number[] = [];
-    const recall: number[] = [];
-    let tp = 0;
-    let fp = 0;
-    for (let b = bins - 1; b >= 0; b--) {
-      tp += this.trueHist[b];
-      fp += this.falseHist[b];
-      precision.push(tp + fp > 0 ? tp / (tp + fp) : NaN);
-      recall.push(tp / totalTrue);
-    }
-    let ap = 0;
-    for (let i = 1; i < precision.length; i++) {
-      if (Number.isFinite(precision[i])) ap += precision[i] * (recall[i] - recall[i - 1]);
-    }
-    return { ap: 100 * ap, precision, recall };
   }
 
   compute(): LocalizationMetrics {
     if (this.count === 0) throw new Error('LocalizationEvaluator.compute(): no sample was accumulated');
-    const pct = (v: number) => (100 * v) / this.count;
-    const argmax = (a: Float64Array) => a.reduce((best, v, i) => (v > a[best] ? i : best), 0);
-    const bestLargest = argmax(this.largestCorrect);
-    const perIou = this.anyCorrect.map((a) => pct(a[argmax(a)]));
-    const f = this.fixedIndex;
-    const px = this.pxap();
+    const b = this.boxes.compute();
+    const c = this.classic.compute();
+    const px = this.pixels.samples > 0 ? this.pixels.compute() : null;
     return {
       count: this.count,
-      top1Cls: pct(this.top1),
-      top5Cls: pct(this.top5),
-      gtKnownLoc: pct(this.largestCorrect[f]),
-      top1Loc: pct(this.top1Correct[f]),
-      top5Loc: pct(this.top5Correct[f]),
-      gtKnownLocBest: pct(this.largestCorrect[bestLargest]),
-      top1LocBest: pct(this.top1Correct[bestLargest]),
-      top5LocBest: pct(this.top5Correct[bestLargest]),
-      maxBoxAcc: pct(this.largestCorrect[bestLargest]),
-      maxBoxAccV2: perIou.reduce((a, b) => a + b, 0) / perIou.length,
-      maxBoxAccV2PerIou: perIou,
-      pxap: px.ap,
+      top1Cls: c.top1Cls,
+      top5Cls: c.top5Cls,
+      gtKnownLoc: c.fixed.gtKnownLoc,
+      top1Loc: c.fixed.top1Loc,
+      top5Loc: c.fixed.top5Loc,
+      gtKnownLocBest: c.best.gtKnownLoc,
+      top1LocBest: c.best.top1Loc,
+      top5LocBest: c.best.top5Loc,
+      maxBoxAcc: b.maxBoxAcc,
+      maxBoxAccV2: b.maxBoxAccV2,
+      maxBoxAccV2PerIou: b.perIou.map((p) => p.accuracy),
+      pxap: px ? px.pxap : null,
       thresholds: {
-        fixed: this.thresholds[f],
-        maxBoxAcc: this.thresholds[bestLargest],
-        maxBoxAccV2: this.anyCorrect.map((a) => this.thresholds[argmax(a)]),
+        fixed: c.fixed.threshold,
+        maxBoxAcc: b.maxBoxAccThreshold,
+        maxBoxAccV2: b.perIou.map((p) => p.threshold),
       },
       curves: {
-        thresholds: this.thresholds,
-        gtKnown: Array.from(this.largestCorrect, pct),
-        boxAccV2: this.anyCorrect.map((a) => Array.from(a, pct)),
-        precision: px.precision,
-        recall: px.recall,
+        thresholds: b.curves.thresholds,
+        iouThresholds: b.perIou.map((p) => p.iou),
+        gtKnown: b.curves.largest,
+        top1Loc: c.curves.top1Loc,
+        top5Loc: c.curves.top5Loc,
+        boxAccV2: b.curves.allRegions,
+        pxThresholds: px ? px.thresholds : [],
+        precision: px ? px.precision : [],
+        recall: px ? px.recall : [],
       },
     };
   }

@@ -1,41 +1,107 @@
-/** Map post-processing: resize to the image size, per-image min-max normalisation. */
+/**
+ * Map post-processing before thresholding: resize to the image size, per-image min-max
+ * normalisation, and the threshold grid of the sweep.
+ *
+ * Pixel-centre convention (both interpolations): output pixel x samples the source at
+ * fx = (x + 0.5) * (srcWidth / dstWidth) - 0.5, i.e. pixel centres are aligned as with
+ * align_corners = false and as OpenCV's cv2.resize does. Out-of-range taps repeat the edge
+ * pixel (BORDER_REPLICATE).
+ */
 import type { ScoreMap } from '../common/box';
 
+/** 'bicubic' = cv2.INTER_CUBIC (Keys kernel, a = -0.75), 'bilinear' = cv2.INTER_LINEAR. */
+export type Interpolation = 'bilinear' | 'bicubic';
+
+/** OpenCV's cubic kernel parameter. */
+const CUBIC_A = -0.75;
+
+/** The four weights of taps floor(fx) - 1 .. floor(fx) + 2 for the fraction t = fx - floor(fx). */
+function cubicWeights(t: number, out: Float64Array, at: number): void {
+  const A = CUBIC_A;
+  const u = t + 1;
+  out[at] = ((A * u - 5 * A) * u + 8 * A) * u - 4 * A;
+  out[at + 1] = ((A + 2) * t - (A + 3)) * t * t + 1;
+  const s = 1 - t;
+  out[at + 2] = ((A + 2) * s - (A + 3)) * s * s + 1;
+  out[at + 3] = 1 - out[at] - out[at + 1] - out[at + 2];
+}
+
+/** Per output coordinate: 4 clamped source indices and 4 weights (bilinear uses 2 of them). */
+function axisTaps(src: number, dst: number, interpolation: Interpolation): { index: Int32Array; weight: Float64Array } {
+  const index = new Int32Array(dst * 4);
+  const weight = new Float64Array(dst * 4);
+  const scale = src / dst;
+  const clamp = (i: number) => (i < 0 ? 0 : i > src - 1 ? src - 1 : i);
+  for (let x = 0; x < dst; x++) {
+    let fx = (x + 0.5) * scale - 0.5;
+    if (interpolation === 'bilinear') {
+      // cv2.INTER_LINEAR clamps the coordinate itself, so edge pixels are copied, not blended.
+      fx = Math.min(Math.max(fx, 0), src - 1);
+      const i0 = Math.floor(fx);
+      const t = fx - i0;
+      index[4 * x] = i0;
+      index[4 * x + 1] = clamp(i0 + 1);
+      weight[4 * x] = 1 - t;
+      weight[4 * x + 1] = t;
+    } else {
+      const i0 = Math.floor(fx);
+      for (let k = 0; k < 4; k++) index[4 * x + k] = clamp(i0 - 1 + k);
+      cubicWeights(fx - i0, weight, 4 * x);
+    }
+  }
+  return { index, weight };
+}
+
 /**
- * Bilinear resize with half-pixel centres (align_corners = false), as cv2.INTER_LINEAR.
- * (wsolevaluation's inference uses INTER_CUBIC; on the smooth CAMs of a 16x16 or 14x14 grid the two
- * differ by little, and bilinear never overshoots [0, 1], so no clipping is needed.)
+ * Resizes a map to width x height (separable: rows first, then columns). Bicubic may
+ * overshoot the source range slightly; min-max normalisation afterwards absorbs that.
  */
-export function resizeScoreMap(m: ScoreMap, width: number, height: number): ScoreMap {
+export function resizeScoreMap(m: ScoreMap, width: number, height: number, interpolation: Interpolation = 'bilinear'): ScoreMap {
+  if (!(Number.isInteger(width) && width > 0 && Number.isInteger(height) && height > 0)) {
+    throw new Error(`resizeScoreMap: width/height must be positive integers, got ${width}x${height}`);
+  }
+  if (m.data.length !== m.width * m.height) {
+    throw new Error(`resizeScoreMap: map data has ${m.data.length} values for ${m.width}x${m.height}`);
+  }
+  if (interpolation !== 'bilinear' && interpolation !== 'bicubic') {
+    throw new Error(`resizeScoreMap: interpolation must be 'bilinear' or 'bicubic', got '${interpolation}'`);
+  }
   if (m.width === width && m.height === height) return m;
-  const out = new Float32Array(width * height);
-  const sx = m.width / width;
-  const sy = m.height / height;
-  for (let y = 0; y < height; y++) {
-    const fy = Math.min(Math.max((y + 0.5) * sy - 0.5, 0), m.height - 1);
-    const y0 = Math.floor(fy);
-    const y1 = Math.min(y0 + 1, m.height - 1);
-    const wy = fy - y0;
+  const taps = interpolation === 'bilinear' ? 2 : 4;
+  const xs = axisTaps(m.width, width, interpolation);
+  const ys = axisTaps(m.height, height, interpolation);
+  // Horizontal pass: source rows -> width columns.
+  const rows = new Float64Array(m.height * width);
+  for (let y = 0; y < m.height; y++) {
+    const base = y * m.width;
     for (let x = 0; x < width; x++) {
-      const fx = Math.min(Math.max((x + 0.5) * sx - 0.5, 0), m.width - 1);
-      const x0 = Math.floor(fx);
-      const x1 = Math.min(x0 + 1, m.width - 1);
-      const wx = fx - x0;
-      const top = m.data[y0 * m.width + x0] * (1 - wx) + m.data[y0 * m.width + x1] * wx;
-      const bottom = m.data[y1 * m.width + x0] * (1 - wx) + m.data[y1 * m.width + x1] * wx;
-      out[y * width + x] = top * (1 - wy) + bottom * wy;
+      let v = 0;
+      for (let k = 0; k < taps; k++) v += xs.weight[4 * x + k] * m.data[base + xs.index[4 * x + k]];
+      rows[y * width + x] = v;
+    }
+  }
+  // Vertical pass.
+  const out = new Float32Array(width * height);
+  for (let y = 0; y < height; y++) {
+    for (let x = 0; x < width; x++) {
+      let v = 0;
+      for (let k = 0; k < taps; k++) v += ys.weight[4 * y + k] * rows[ys.index[4 * y + k] * width + x];
+      out[y * width + x] = v;
     }
   }
   return { width, height, data: out };
 }
 
-/** (m - min) / (max - min) per image; constant maps become all zeros. NaN is an error. */
+/**
+ * (m - min) / (max - min) per image. Constant maps and maps with any NaN become all zeros, as
+ * wsolevaluation's normalize_scoremap does (a NaN CAM then simply localises nothing).
+ */
 export function normalizeScoreMap(m: ScoreMap): ScoreMap {
   let lo = Infinity;
   let hi = -Infinity;
   for (let i = 0; i < m.data.length; i++) {
     const v = m.data[i];
-    if (Number.isNaN(v)) throw new Error(`score map has NaN at pixel ${i % m.width},${Math.floor(i / m.width)}`);
+    if (Number.isNaN(v)) return { width: m.width, height: m.height, data: new Float32Array(m.data.length) };
     if (v < lo) lo = v;
     if (v > hi) hi = v;
   }
@@ -45,9 +111,24 @@ export function normalizeScoreMap(m: ScoreMap): ScoreMap {
   return { width: m.width, height: m.height, data: out };
 }
 
+/** Throws unless the map is a well-formed width x height map with values in [0, 1]; `what` names it. */
+export function checkNormalizedMap(m: ScoreMap, what: string): void {
+  if (!(Number.isInteger(m.width) && m.width > 0 && Number.isInteger(m.height) && m.height > 0)) {
+    throw new Error(`${what}: width/height must be positive integers, got ${m.width}x${m.height}`);
+  }
+  if (m.data.length !== m.width * m.height) throw new Error(`${what}: data has ${m.data.length} values for ${m.width}x${m.height}`);
+  for (let i = 0; i < m.data.length; i++) {
+    const v = m.data[i];
+    if (!(v >= 0 && v <= 1)) {
+      throw new Error(`${what}: value ${v} at pixel ${i % m.width},${Math.floor(i / m.width)} is not in [0, 1] (normalise the map first)`);
+    }
+  }
+}
+
 /** The thresholds of the sweep: 0, step, 2 step, ... < 1 (wsolevaluation's np.arange(0, 1, step)). */
 export function thresholdList(step: number): number[] {
   if (!(step > 0 && step < 1)) throw new Error(`threshold step must be in (0, 1), got ${step}`);
-  const n = Math.ceil(1 / step - 1e-9);
-  return Array.from({ length: n }, (_, i) => i * step);
+  // np.arange's length is ceil((stop - start) / step); i * step mirrors its start + i * step.
+  const n = Math.ceil(1 / step);
+  return Array.from({ length: n }, (_, i) => i * step).filter((t) => t < 1);
 }

@@ -1,157 +1,187 @@
 /**
  * Boxes from a normalised map at every threshold of a sweep, in one pass.
  *
- * Semantics follow wsolevaluation: the map is quantised to q = floor(255 v) and a pixel is on at
- * threshold t when q > floor(t * max q). Regions are 8-connected components (what OpenCV's outer
- * contours trace). As the threshold falls, components only grow and merge, so pixels are added
- * level by level (255 down to 1) into a union-find that keeps each component's size and bounding
- * box; the state after level L is the binary map of every threshold with floor(t * max q) = L - 1.
+ * Same on-rule and 8-connectivity as connected-regions.ts (wsolevaluation's quantised
+ * q > floor(t * max q)). As the threshold falls, regions only grow and merge, so pixels are
+ * added level by level (q = 255 down to 1) into a union-find that keeps each region's pixel
+ * count and bounds; after adding level L the state is the binary map of every threshold whose
+ * cut floor(t * max q) equals L - 1. Cost: one counting sort plus near-linear union-find per
+ * image, instead of one flood fill per threshold.
  *
- * The largest region is the one with the most pixels. OpenCV ranks contours by polygon area
- * (cv2.contourArea), which is smaller than the pixel count by about half the perimeter and is 0 for
- * one-pixel or one-line regions; the two criteria agree except between regions of similar size.
- *
- * Box convention: 'wsolevaluation' reproduces its boundingRect-based box (x, y, x + w, y + h)
- * clipped to the image, i.e. one pixel wider and taller than the region when not at the border;
- * 'inclusive' gives the region's exact inclusive bounds.
+ * Largest region = most pixels. OpenCV (wsolevaluation) ranks contours by cv2.contourArea, the
+ * area of the polygon through the border pixels' centres: about the pixel count minus half the
+ * border length (plus any holes), and 0 for one-pixel or one-line regions. The two criteria
+ * pick the same region unless two regions are of similar size or one is thin. Exact ties go to a deterministic
+ * but unspecified one of the tied regions here, to the first in OpenCV's contour order there.
  */
 import type { Box, ScoreMap } from '../common/box';
 import { bestIou } from './boxes';
-
-export type BoxConvention = 'wsolevaluation' | 'inclusive';
+import { EMPTY_BOX, cutOf, quantize, regionBox, type BoxConvention } from './connected-regions';
 
 export interface SweepResult {
   /** Per threshold: best IoU of the largest region's box against the GT boxes. */
   largestIou: Float64Array;
   /** Per threshold: best IoU over the boxes of all regions (MaxBoxAccV2's multi-contour rule). */
   anyIou: Float64Array;
-  /** Per threshold: the largest region's box ([0,0,0,0] when nothing is on, as wsolevaluation). */
+  /** Per threshold: the largest region's box (EMPTY_BOX when nothing is on, as wsolevaluation). */
   largestBoxes: Box[];
-  /** Per threshold: number of regions. */
+  /** Per threshold: number of regions (1 when nothing is on: the empty box counts, as there). */
   regionCounts: Int32Array;
 }
 
-const EMPTY: Box = { x0: 0, y0: 0, x1: 0, y1: 0 };
-
-export function quantize(map: ScoreMap): { q: Uint8Array; maxQ: number } {
-  const q = new Uint8Array(map.data.length);
-  let maxQ = 0;
-  for (let i = 0; i < q.length; i++) {
-    const v = Math.floor(255 * Math.min(1, Math.max(0, map.data[i])));
-    q[i] = v;
-    if (v > maxQ) maxQ = v;
-  }
-  return { q, maxQ };
-}
-
-export function sweepBoxes(map: ScoreMap, thresholds: number[], gt: Box[], convention: BoxConvention = 'wsolevaluation'): SweepResult {
+export function sweepBoxes(map: ScoreMap, thresholds: readonly number[], gt: readonly Box[], convention: BoxConvention = 'wsolevaluation'): SweepResult {
   const { width: W, height: H } = map;
+  const N = W * H;
   const n = thresholds.length;
   const result: SweepResult = {
     largestIou: new Float64Array(n),
     anyIou: new Float64Array(n),
-    largestBoxes: new Array<Box>(n).fill(EMPTY),
-    regionCounts: new Int32Array(n),
+    largestBoxes: new Array<Box>(n).fill(EMPTY_BOX),
+    regionCounts: new Int32Array(n).fill(1),
   };
+  if (W > 0xffff || H > 0xffff) throw new Error(`sweepBoxes: maps up to 65535 pixels a side, got ${W}x${H}`);
   const { q, maxQ } = quantize(map);
-  const emptyIou = bestIou(EMPTY, gt);
-  // Which thresholds are emitted after adding level L (cut = floor(t * maxQ) = L - 1).
-  const byLevel: number[][] = Array.from({ length: 257 }, () => []);
+  const emptyIou = bestIou(EMPTY_BOX, gt as Box[]);
+  result.largestIou.fill(emptyIou);
+  result.anyIou.fill(emptyIou);
+  // Thresholds to emit after adding level L: those with cut = L - 1. Cuts >= 255 (or a map
+  // that is all zero) leave nothing on: they keep the empty-box defaults above.
+  const byLevel: number[][] = Array.from({ length: 256 }, () => []);
+  let lowestLevel = 256;
   thresholds.forEach((t, i) => {
-    const cut = Math.floor(t * maxQ);
-    if (cut + 1 <= 255 && cut + 1 >= 1) byLevel[cut + 1].push(i);
-    else {
-      result.largestIou[i] = emptyIou;
-      result.anyIou[i] = emptyIou;
-      result.regionCounts[i] = 1;
+    const level = cutOf(t, maxQ) + 1;
+    if (level >= 1 && level <= 255) {
+      byLevel[level].push(i);
+      lowestLevel = Math.min(lowestLevel, level);
+    } else if (level < 1) {
+      throw new Error(`sweepBoxes: threshold ${t} is negative`);
     }
   });
-  // Counting sort of pixels by level.
-  const counts = new Int32Array(257);
-  for (let i = 0; i < q.length; i++) counts[q[i] + 1]++;
-  for (let l = 1; l < 257; l++) counts[l] += counts[l - 1];
-  const order = new Int32Array(q.length);
-  const cursor = counts.slice();
-  for (let i = 0; i < q.length; i++) order[cursor[q[i]]++] = i;
+  if (lowestLevel > 255) return result;
 
-  const parent = new Int32Array(W * H).fill(-1);
-  const size = new Int32Array(W * H);
-  const bx0 = new Int32Array(W * H);
-  const by0 = new Int32Array(W * H);
-  const bx1 = new Int32Array(W * H);
-  const by1 = new Int32Array(W * H);
-  const roots = new Set<number>();
-  let bestRoot = -1;
-  const find = (p: number): number => {
-    let r = p;
-    while (parent[r] !== r) r = parent[r];
-    while (parent[p] !== r) {
-      const next = parent[p];
-      parent[p] = r;
-      p = next;
+  // The union-find lives on a grid padded with a never-on border, so the 8 neighbours of any
+  // pixel can be read without bounds checks. P = padded index.
+  const PW = W + 2;
+  const P = PW * (H + 2);
+
+  // Counting sort of the pixels by level (stable: raster order within a level);
+  // start[L] .. start[L + 1] are the pixels with q = L.
+  const start = new Int32Array(257);
+  for (let i = 0; i < N; i++) start[q[i] + 1]++;
+  for (let l = 1; l < 257; l++) start[l] += start[l - 1];
+  const order = new Int32Array(N); // padded index
+  const orderXY = new Int32Array(N); // (y << 16) | x, so the hot loop needs no division
+  const cursor = start.slice(0, 256);
+  for (let y = 0, i = 0; y < H; y++) {
+    for (let x = 0; x < W; x++, i++) {
+      const at = cursor[q[i]]++;
+      order[at] = (y + 1) * PW + x + 1;
+      orderXY[at] = (y << 16) | x;
     }
-    return r;
+  }
+
+  const parent = new Int32Array(P).fill(-1); // -1: not on (yet)
+  const size = new Int32Array(P);
+  const bx0 = new Int32Array(P);
+  const by0 = new Int32Array(P);
+  const bx1 = new Int32Array(P);
+  const by1 = new Int32Array(P);
+  // Current roots as a dense list with O(1) removal (swap with the last).
+  const roots = new Int32Array(N);
+  const rootAt = new Int32Array(P);
+  let rootCount = 0;
+
+  const find = (a: number): number => {
+    while (parent[a] !== a) {
+      parent[a] = parent[parent[a]]; // path halving
+      a = parent[a];
+    }
+    return a;
   };
-  const union = (a: number, b: number): number => {
-    let ra = find(a);
-    let rb = find(b);
-    if (ra === rb) return ra;
-    if (size[ra] < size[rb]) [ra, rb] = [rb, ra];
+  /** Merges two distinct roots (union by size); returns the surviving root. */
+  const merge = (ra: number, rb: number): number => {
+    if (size[ra] < size[rb]) {
+      const t = ra; // a destructuring swap would allocate on this hot path
+      ra = rb;
+      rb = t;
+    }
     parent[rb] = ra;
     size[ra] += size[rb];
-    bx0[ra] = Math.min(bx0[ra], bx0[rb]);
-    by0[ra] = Math.min(by0[ra], by0[rb]);
-    bx1[ra] = Math.max(bx1[ra], bx1[rb]);
-    by1[ra] = Math.max(by1[ra], by1[rb]);
-    roots.delete(rb);
+    if (bx0[rb] < bx0[ra]) bx0[ra] = bx0[rb];
+    if (by0[rb] < by0[ra]) by0[ra] = by0[rb];
+    if (bx1[rb] > bx1[ra]) bx1[ra] = bx1[rb];
+    if (by1[rb] > by1[ra]) by1[ra] = by1[rb];
+    const slot = rootAt[rb];
+    const last = roots[--rootCount];
+    roots[slot] = last;
+    rootAt[last] = slot;
     return ra;
   };
-  const boxOf = (r: number): Box => {
-    if (convention === 'inclusive') return { x0: bx0[r], y0: by0[r], x1: bx1[r], y1: by1[r] };
-    return { x0: bx0[r], y0: by0[r], x1: Math.min(bx1[r] + 1, W - 1), y1: Math.min(by1[r] + 1, H - 1) };
+  /** Joins the region of the on neighbour nb into r (-1: the new pixel has no region yet). */
+  const join = (r: number, nb: number, up: number): number => {
+    const rb = parent[up] === up ? up : find(nb);
+    return r < 0 || r === rb ? rb : merge(r, rb);
   };
+  const boxOf = (r: number): Box => regionBox({ x0: bx0[r], y0: by0[r], x1: bx1[r], y1: by1[r] }, W, H, convention);
 
-  for (let level = 255; level >= 1; level--) {
-    for (let k = counts[level]; k < counts[level + 1]; k++) {
+  for (let level = 255; level >= lowestLevel; level--) {
+    for (let k = start[level]; k < start[level + 1]; k++) {
       const p = order[k];
-      const x = p % W;
-      const y = (p - x) / W;
-      parent[p] = p;
-      size[p] = 1;
-      bx0[p] = bx1[p] = x;
-      by0[p] = by1[p] = y;
-      roots.add(p);
-      let r = p;
-      for (let dy = -1; dy <= 1; dy++) {
-        const yy = y + dy;
-        if (yy < 0 || yy >= H) continue;
-        for (let dx = -1; dx <= 1; dx++) {
-          const xx = x + dx;
-          if ((dx === 0 && dy === 0) || xx < 0 || xx >= W) continue;
-          const nb = yy * W + xx;
-          if (parent[nb] >= 0) r = union(r, nb);
-        }
+      let r = -1;
+      // Unrolled 8-neighbourhood. Fast path: an on neighbour that already hangs directly
+      // under r needs no find (the common case inside a region).
+      let up = parent[p - PW - 1];
+      if (up >= 0 && up !== r) r = join(r, p - PW - 1, up);
+      up = parent[p - PW];
+      if (up >= 0 && up !== r) r = join(r, p - PW, up);
+      up = parent[p - PW + 1];
+      if (up >= 0 && up !== r) r = join(r, p - PW + 1, up);
+      up = parent[p - 1];
+      if (up >= 0 && up !== r) r = join(r, p - 1, up);
+      up = parent[p + 1];
+      if (up >= 0 && up !== r) r = join(r, p + 1, up);
+      up = parent[p + PW - 1];
+      if (up >= 0 && up !== r) r = join(r, p + PW - 1, up);
+      up = parent[p + PW];
+      if (up >= 0 && up !== r) r = join(r, p + PW, up);
+      up = parent[p + PW + 1];
+      if (up >= 0 && up !== r) r = join(r, p + PW + 1, up);
+      const xy = orderXY[k];
+      const x = xy & 0xffff;
+      const y = xy >>> 16;
+      if (r < 0) {
+        // A new region of one pixel.
+        parent[p] = p;
+        size[p] = 1;
+        bx0[p] = bx1[p] = x;
+        by0[p] = by1[p] = y;
+        rootAt[p] = rootCount;
+        roots[rootCount++] = p;
+      } else {
+        parent[p] = r;
+        size[r]++;
+        if (x < bx0[r]) bx0[r] = x;
+        if (x > bx1[r]) bx1[r] = x;
+        if (y < by0[r]) by0[r] = y;
+        if (y > by1[r]) by1[r] = y;
       }
-      r = find(r);
-      if (bestRoot < 0 || size[r] > size[find(bestRoot)]) bestRoot = r;
-      else bestRoot = find(bestRoot);
     }
     const emit = byLevel[level];
-    if (emit.length === 0) continue;
-    let largest = EMPTY;
-    let largestIou = emptyIou;
-    let anyIou = emptyIou;
-    if (roots.size > 0) {
-      largest = boxOf(find(bestRoot));
-      largestIou = bestIou(largest, gt);
-      anyIou = 0;
-      for (const r of roots) anyIou = Math.max(anyIou, bestIou(boxOf(r), gt));
+    if (emit.length === 0 || rootCount === 0) continue;
+    let best = roots[0];
+    let anyIou = 0;
+    for (let j = 0; j < rootCount; j++) {
+      const root = roots[j];
+      if (size[root] > size[best]) best = root;
+      anyIou = Math.max(anyIou, bestIou(boxOf(root), gt as Box[]));
     }
+    const largest = boxOf(best);
+    const largestIou = bestIou(largest, gt as Box[]);
     for (const i of emit) {
       result.largestBoxes[i] = largest;
       result.largestIou[i] = largestIou;
       result.anyIou[i] = anyIou;
-      result.regionCounts[i] = Math.max(1, roots.size);
+      result.regionCounts[i] = rootCount;
     }
   }
   return result;

@@ -38,7 +38,7 @@ export function backboneChannels(config: BackboneConfig): number {
 export function buildBackbone(config: BackboneConfig, inputSize: number, hook?: BlockHook): tfl.Sequential {
   const blocks = config.name === 'vgg16' ? VGG16_BLOCKS : tinyBlocks(config.tinyWidth);
   if (inputSize % backboneStride(config.name) !== 0) {
-    throw new Error(`imageSize ${inputSize} must be a multiple of ${backboneStride(config.name)} for the ${config.name} backbone`);
+    throw new Error(`inputSize ${inputSize} must be a multiple of ${backboneStride(config.name)} for the ${config.name} backbone`);
   }
   const model = tfl.sequential({ name: 'backbone' });
   blocks.forEach(([channels, convs], b) => {

@@ -16,7 +16,9 @@ export function validateDropout(config: DropoutConfig, imageSize: number): void 
   if (!(config.keepProbability > 0 && config.keepProbability < 1)) {
     throw new Error(`dropout.keepProbability must be in (0, 1), got ${config.keepProbability}`);
   }
-  if (config.cellFractions.length === 0) throw new Error('dropout.cellFractions must not be empty');
+  if (!Number.isFinite(config.fillValue)) throw new Error(`dropout.fillValue must be a finite number, got ${config.fillValue}`);
+  if (typeof config.checkerboard !== 'boolean') throw new Error(`dropout.checkerboard must be true or false, got ${String(config.checkerboard)}`);
+  if (!Array.isArray(config.cellFractions) || config.cellFractions.length === 0) throw new Error('dropout.cellFractions must not be empty');
   for (const f of config.cellFractions) {
     if (!(f > 0)) throw new Error(`dropout.cellFractions must be > 0, got ${f}`);
     if (Math.round(f * imageSize) >= imageSize) {

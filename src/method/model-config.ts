@@ -1,14 +1,17 @@
 /** The configuration that builds any method's model (JSON-serialisable, saved with each run). */
 import {
   DEFAULT_ATTENTION,
-  DEFAULT_BACKBONE,
+  DEFAULT_BASELINES,
   DEFAULT_DROPOUT,
   DEFAULT_LOSS,
+  DEFAULT_TINY_WIDTH,
+  defaultHeadWidth,
   type AttentionConfig,
   type BackboneConfig,
   type DropoutConfig,
   type LossConfig,
 } from './method-config';
+import { validateDropout } from './complementary-dropout';
 
 export interface ModelConfig {
   method: string;
@@ -41,23 +44,52 @@ export interface ResolvedModelConfig {
   adlThreshold: number;
 }
 
+const MODEL_CONFIG_KEYS = new Set([
+  'method', 'backbone', 'numClasses', 'inputSize', 'tinyWidth', 'headWidth', 'dropout', 'attention', 'loss',
+  'acolThreshold', 'adlDropRate', 'adlThreshold',
+]);
+
+function checkKeys(what: string, given: object | undefined, known: object): void {
+  for (const k of Object.keys(given ?? {})) {
+    if (!(k in known)) throw new Error(`model config: unknown option ${what}${k}; known: ${Object.keys(known).join(', ')}`);
+  }
+}
+
+function positiveInteger(field: string, v: number): number {
+  if (!Number.isInteger(v) || v < 1) throw new Error(`model config: ${field} must be a positive integer, got ${v}`);
+  return v;
+}
+
+/** Fills the defaults and checks every field; errors name the offending field. */
 export function resolveModelConfig(c: ModelConfig): ResolvedModelConfig {
+  for (const k of Object.keys(c)) {
+    if (!MODEL_CONFIG_KEYS.has(k)) throw new Error(`model config: unknown option "${k}"; known: ${[...MODEL_CONFIG_KEYS].join(', ')}`);
+  }
+  if (c.backbone !== 'tiny' && c.backbone !== 'vgg16') throw new Error(`model config: backbone must be 'tiny' or 'vgg16', got ${String(c.backbone)}`);
   if (!Number.isInteger(c.numClasses) || c.numClasses < 2) throw new Error(`model config: numClasses must be an integer >= 2, got ${c.numClasses}`);
   if (!Number.isInteger(c.inputSize) || c.inputSize < 8) throw new Error(`model config: inputSize must be an integer >= 8, got ${c.inputSize}`);
+  checkKeys('dropout.', c.dropout, DEFAULT_DROPOUT);
+  checkKeys('attention.', c.attention, DEFAULT_ATTENTION);
+  checkKeys('loss.', c.loss, DEFAULT_LOSS);
+  const tinyWidth = positiveInteger('tinyWidth', c.tinyWidth ?? DEFAULT_TINY_WIDTH);
   const r: ResolvedModelConfig = {
     method: c.method,
     numClasses: c.numClasses,
     inputSize: c.inputSize,
-    backbone: { name: c.backbone, tinyWidth: c.tinyWidth ?? DEFAULT_BACKBONE.tinyWidth, headWidth: c.headWidth ?? DEFAULT_BACKBONE.headWidth },
+    backbone: { name: c.backbone, tinyWidth, headWidth: positiveInteger('headWidth', c.headWidth ?? defaultHeadWidth(c.backbone, tinyWidth)) },
     dropout: { ...DEFAULT_DROPOUT, ...(c.dropout ?? {}) },
     attention: { ...DEFAULT_ATTENTION, ...(c.attention ?? {}) },
     loss: { ...DEFAULT_LOSS, ...(c.loss ?? {}) },
-    acolThreshold: c.acolThreshold ?? 0.7,
-    adlDropRate: c.adlDropRate ?? 0.75,
-    adlThreshold: c.adlThreshold ?? 0.8,
+    acolThreshold: c.acolThreshold ?? DEFAULT_BASELINES.acolThreshold,
+    adlDropRate: c.adlDropRate ?? DEFAULT_BASELINES.adlDropRate,
+    adlThreshold: c.adlThreshold ?? DEFAULT_BASELINES.adlThreshold,
   };
-  if (r.acolThreshold <= 0 || r.acolThreshold >= 1) throw new Error(`model config: acolThreshold must be in (0, 1), got ${r.acolThreshold}`);
-  if (r.adlDropRate < 0 || r.adlDropRate > 1) throw new Error(`model config: adlDropRate must be in [0, 1], got ${r.adlDropRate}`);
-  if (r.loss.lambdaFuse < 0 || r.loss.lambdaClsFull < 0) throw new Error('model config: loss weights must be >= 0');
+  validateDropout(r.dropout, r.inputSize);
+  if (!(r.acolThreshold > 0 && r.acolThreshold < 1)) throw new Error(`model config: acolThreshold must be in (0, 1), got ${r.acolThreshold}`);
+  if (!(r.adlDropRate >= 0 && r.adlDropRate <= 1)) throw new Error(`model config: adlDropRate must be in [0, 1], got ${r.adlDropRate}`);
+  if (!(r.adlThreshold > 0 && r.adlThreshold < 1)) throw new Error(`model config: adlThreshold must be in (0, 1), got ${r.adlThreshold}`);
+  if (!(r.loss.lambdaFuse >= 0)) throw new Error(`model config: loss.lambdaFuse must be >= 0, got ${r.loss.lambdaFuse}`);
+  if (!(r.loss.lambdaClsFull >= 0)) throw new Error(`model config: loss.lambdaClsFull must be >= 0, got ${r.loss.lambdaClsFull}`);
+  if (r.loss.fusion !== 'three-pass' && r.loss.fusion !== 'two-pass') throw new Error(`model config: loss.fusion must be 'three-pass' or 'two-pass', got ${String(r.loss.fusion)}`);
   return r;
 }

@@ -1,7 +1,7 @@
 /** Every method by id: a one-line description and how to build (or rebuild) its model. */
 import type * as tfl from '@tensorflow/tfjs-layers';
 import { AcolModel } from './baselines/acol-network';
-import { SingleBranchModel } from './baselines/single-branch-network';
+import { SingleBranchModel, type InputHiding } from './baselines/single-branch-network';
 import { ComplementaryModel } from './complementary-network';
 import { resolveModelConfig, type ModelConfig } from './model-config';
 import type { WsolModel } from './wsol-model';
@@ -20,7 +20,7 @@ function complementary(caam: boolean, ssam: boolean, loss: ModelConfig['loss'] =
   };
 }
 
-function single(hiding: 'none' | 'grid', adl: boolean, dropout: ModelConfig['dropout'] = {}) {
+function single(hiding: InputHiding, adl: boolean, dropout: ModelConfig['dropout'] = {}) {
   return (c: ModelConfig, net?: tfl.LayersModel) =>
     new SingleBranchModel(c.method, resolveModelConfig({ ...c, dropout: { ...(c.dropout ?? {}), ...dropout } }), { hiding, adl }, c, net);
 }
@@ -34,7 +34,7 @@ export const METHODS: Record<string, MethodEntry> = {
   'ours-no-ssam': { description: 'ablation: ours without SSAM', build: complementary(true, false) },
   'ours-no-fusion': { description: 'ablation: ours without the fusion loss (lambda_fuse = 0)', build: complementary(true, true, { lambdaFuse: 0 }) },
   'ours-two-pass': { description: 'ablation: fusion loss without the full-image pass', build: complementary(true, true, { fusion: 'two-pass' }) },
-  'dropout-one-branch': { description: 'ablation: complementary dropout, one branch (image B discarded)', build: single('grid', false) },
+  'dropout-one-branch': { description: 'ablation: both complementary images through one classifier (no pairing, CAAM, SSAM, fusion)', build: single('complementary', false) },
   cam: { description: 'CAM (Zhou et al. 2016): one classifier, class activation maps', build: single('none', false) },
   has: { description: 'Hide-and-Seek (Singh & Lee 2017): random grid hiding, p = 0.5', build: single('grid', false, HAS_GRID) },
   acol: { description: 'ACoL (Zhang et al. 2018): erase A\'s discriminative region before classifier B', build: (c, net) => new AcolModel(c.method, resolveModelConfig(c), c, net) },

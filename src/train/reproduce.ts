@@ -41,7 +41,7 @@ export interface ResultsFile {
 
 /** Training budget of the main job: the quick variant must finish in a few minutes on 2 cores. */
 export function defaultBudget(quick: boolean): Partial<TrainConfig> {
-  return quick ? { epochs: 3, limit: 960, evalLimit: 400 } : { epochs: 8, limit: 0, evalLimit: 0 };
+  return quick ? { epochs: 2, limit: 800, evalLimit: 200 } : { epochs: 4, limit: 0, evalLimit: 0 };
 }
 
 export function rowFrom(method: string, dataset: string, seed: number, trainSeconds: number, runDir: string, m: LocalizationMetrics): ResultRow {

@@ -8,6 +8,7 @@ import * as tfl from '@tensorflow/tfjs-layers';
 import { initBackend } from '../../src/backend/select';
 import { batches } from '../../src/data/batches';
 import { partsDataset } from '../../src/data/parts-dataset';
+import { buildBackbone } from '../../src/method/backbones';
 import { ComplementaryModel } from '../../src/method/complementary-network';
 import { createModel, METHODS, restoreModel, type ModelConfig } from '../../src/method/registry';
 import { DEFAULT_OPTIMIZER, WsolOptimizer } from '../../src/train/optimizer';
@@ -77,4 +78,59 @@ test('on parts (a small class part on a larger body) the loss of ours falls on a
   batch.images.dispose();
   opt.dispose();
   model.net.dispose();
+});
+
+test('vgg16 backbone: Keras layer names, conv5 without its pool (224 -> 14x14x512); tiny: 64 -> 16x16', () => {
+  const vgg = buildBackbone({ name: 'vgg16', tinyWidth: 8, headWidth: 1024 }, 224);
+  const convs = vgg.layers.filter((l) => l.getClassName() === 'Conv2D').map((l) => l.name);
+  const expected = [2, 2, 3, 3, 3].flatMap((n, b) => Array.from({ length: n }, (_, i) => `block${b + 1}_conv${i + 1}`));
+  assert.deepEqual(convs, expected);
+  assert.deepEqual(vgg.outputs[0].shape, [null, 14, 14, 512]);
+  assert.ok(!vgg.layers.some((l) => l.name === 'block5_pool'));
+  assert.equal(vgg.countParams(), 14714688, 'the Keras VGG16 notop parameter count');
+  vgg.dispose();
+  const tiny = buildBackbone({ name: 'tiny', tinyWidth: 8, headWidth: 32 }, 64);
+  assert.deepEqual(tiny.outputs[0].shape, [null, 16, 16, 32]);
+  tiny.dispose();
+});
+
+test('inference of ours: eager path equals the saved container run on [x, x]', async () => {
+  await initBackend();
+  const model = createModel(small('ours')) as ComplementaryModel;
+  const gamma = model.ssam!.weights.find((w) => w.name.includes('gamma'))!;
+  gamma.write(tf.tensor1d([0.3])); // exercise SSAM too
+  const x = tf.randomNormal([2, 32, 32, 3]) as tf.Tensor4D;
+  const p = model.predict(x);
+  const [sa, sb] = model.net.predict([x, x]) as tf.Tensor4D[];
+  const expectedLogits = tf.div(tf.add(tf.mean(sa, [1, 2]), tf.mean(sb, [1, 2])), 2);
+  // Independent min-max: per image and class over the h*w positions, in plain JS.
+  const norm = (t: tf.Tensor4D) => {
+    const [n, h, w, k] = t.shape;
+    const d = t.dataSync();
+    const out = new Float32Array(d.length);
+    for (let i = 0; i < n; i++) for (let c = 0; c < k; c++) {
+      const idx = (p: number) => ((i * h * w + p) * k + c);
+      let lo = Infinity, hi = -Infinity;
+      for (let q = 0; q < h * w; q++) { const v = Math.max(0, d[idx(q)]); lo = Math.min(lo, v); hi = Math.max(hi, v); }
+      for (let q = 0; q < h * w; q++) out[idx(q)] = (Math.max(0, d[idx(q)]) - lo) / Math.max(hi - lo, 1e-6);
+    }
+    return out;
+  };
+  const [na, nb] = [norm(sa), norm(sb)];
+  const cams = p.cams.dataSync();
+  for (let i = 0; i < cams.length; i++) assert.ok(Math.abs(cams[i] - Math.max(na[i], nb[i])) < 1e-5, `cams[${i}]`);
+  const ld = p.logits.dataSync();
+  expectedLogits.dataSync().forEach((v, i) => assert.ok(Math.abs(v - ld[i]) < 1e-5, `logits[${i}]`));
+  tf.dispose([x, p.logits, p.cams, sa, sb, expectedLogits]);
+  model.net.dispose();
+});
+
+test('bad model configs name the method, option or field', () => {
+  assert.throws(() => createModel(small('nope')), /unknown method "nope"; known: ours/);
+  assert.throws(() => createModel({ ...small('cam'), tinyWdth: 4 } as ModelConfig), /unknown option "tinyWdth"/);
+  assert.throws(() => createModel({ ...small('ours'), loss: { lambdaFus: 1 } } as unknown as ModelConfig), /unknown option loss.lambdaFus/);
+  assert.throws(() => createModel({ ...small('ours'), dropout: { keepProbability: 0 } }), /dropout.keepProbability must be in \(0, 1\)/);
+  assert.throws(() => createModel({ ...small('acol'), acolThreshold: 1.2 }), /acolThreshold must be in \(0, 1\)/);
+  assert.throws(() => createModel({ ...small('cam'), inputSize: 30 }), /inputSize 30 must be a multiple of 4/);
+  assert.throws(() => createModel({ ...small('ours'), attention: { caamReduction: 0 } }), /caamReduction must be >= 1/);
 });

@@ -1,8 +1,11 @@
 import type { Command } from '../command';
+import { benchCommand } from './bench';
+import { dataCommand } from './data';
 import { evalCommand } from './eval';
 import { infoCommand } from './info';
+import { localizeCommand } from './localize';
 import { reproduceCommand } from './reproduce';
 import { trainCommand } from './train';
 
 /** Every `wsol` subcommand, in the order `wsol --help` lists them. */
-export const COMMANDS: Command[] = [trainCommand, evalCommand, reproduceCommand, infoCommand];
+export const COMMANDS: Command[] = [trainCommand, evalCommand, localizeCommand, reproduceCommand, benchCommand, dataCommand, infoCommand];

@@ -46,8 +46,9 @@ export class AcolModel implements WsolModel {
   eraseMask(camsA: tf.Tensor4D, classes: tf.Tensor1D): tf.Tensor4D {
     return tf.tidy(() => {
       const map = normalizeMaps(classMaps(camsA, classes));
-      // 1 - step(map - threshold): Step has a (zero) gradient, Less has none in tfjs.
-      return tf.expandDims(tf.sub(1, tf.step(tf.sub(map, this.resolved.acolThreshold))), 3) as tf.Tensor4D;
+      // step(threshold - map) is 1 where map < threshold and 0 where map >= threshold (step(0) = 0).
+      // Step has a (zero) gradient; Less has none in tfjs.
+      return tf.expandDims(tf.step(tf.sub(this.resolved.acolThreshold, map)), 3) as tf.Tensor4D;
     });
   }
 

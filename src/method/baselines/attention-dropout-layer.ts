@@ -37,8 +37,9 @@ export class AttentionDropout extends tfl.layers.Layer {
     return tf.tidy(() => {
       const attention = tf.mean(f, 3, true);
       const peak = tf.max(attention, [1, 2], true);
-      // 1 - step(a - threshold * max): Step has a (zero) gradient, Less has none in tfjs.
-      const dropMask = tf.sub(1, tf.step(tf.sub(attention, tf.mul(peak, this.threshold)))) as tf.Tensor4D;
+      // step(threshold * max - a): 0 where a >= threshold * max (step(0) = 0), else 1.
+      // Step has a (zero) gradient; Less has none in tfjs.
+      const dropMask = tf.step(tf.sub(tf.mul(peak, this.threshold), attention)) as tf.Tensor4D;
       return { dropMask, importance: tf.sigmoid(attention) as tf.Tensor4D };
     });
   }

@@ -1,7 +1,8 @@
 /**
  * One backbone and one classifier producing CAMs: CAM itself, Hide-and-Seek (random grid hiding
  * of the input), ADL (attention-based dropout layers in the backbone), and our ablation
- * "dropout-one-branch" (complementary dropout, but image B is thrown away as in HaS).
+ * "dropout-one-branch" (both complementary images, each classified on its own by the one
+ * classifier: nothing is thrown away, but there is no pairing, CAAM, SSAM or fusion).
  */
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
@@ -12,10 +13,13 @@ import type { ResolvedModelConfig } from '../model-config';
 import type { LossTerms, Prediction, StepContext, WsolModel } from '../wsol-model';
 import { AttentionDropout } from './attention-dropout-layer';
 
-export type InputHiding = 'none' | 'grid';
+export type InputHiding = 'none' | 'grid' | 'complementary';
 
 export interface SingleBranchVariant {
-  /** 'grid': hide a random half of the grid cells of each training image (HaS). */
+  /**
+   * 'grid': hide a random half of the grid cells of each training image (HaS: image A only).
+   * 'complementary': classify both complementary images A and B; L = CE(A) + CE(B).
+   */
   hiding: InputHiding;
   /** Insert ADL layers after every backbone block. */
   adl: boolean;
@@ -60,17 +64,23 @@ export class SingleBranchModel implements WsolModel {
       l.seed = ctx.seed;
       l.step = ctx.step;
     }
-    let input = images;
-    let hidden: tf.Tensor[] = [];
-    if (this.variant.hiding === 'grid') {
-      const pair = applyComplementaryDropout(images, this.resolved.dropout, ctx.seed, ctx.step);
-      input = pair.imageA;
-      hidden = [pair.imageB, pair.maskA];
+    if (this.variant.hiding === 'none') {
+      const logits = logitsFromCams(this.cams(images, true));
+      const cls = crossEntropy(logits, labels);
+      return { total: cls, terms: { cls }, logits };
     }
-    const logits = logitsFromCams(this.cams(input, true));
-    tf.dispose(hidden);
-    const cls = crossEntropy(logits, labels);
-    return { total: cls, terms: { cls }, logits };
+    const pair = applyComplementaryDropout(images, this.resolved.dropout, ctx.seed, ctx.step);
+    tf.dispose(pair.maskA);
+    const logitsA = logitsFromCams(this.cams(pair.imageA, true));
+    if (this.variant.hiding === 'grid') {
+      tf.dispose(pair.imageB);
+      const cls = crossEntropy(logitsA, labels);
+      return { total: cls, terms: { cls }, logits: logitsA };
+    }
+    const logitsB = logitsFromCams(this.cams(pair.imageB, true));
+    const clsA = crossEntropy(logitsA, labels);
+    const clsB = crossEntropy(logitsB, labels);
+    return { total: tf.add(clsA, clsB) as tf.Scalar, terms: { clsA, clsB }, logits: tf.div(tf.add(logitsA, logitsB), 2) as tf.Tensor2D };
   }
 
   predict(images: tf.Tensor4D): Prediction {

@@ -1,0 +1,119 @@
+/**
+ * Renders figure specs and images inline in a tslab notebook.
+ *
+ * plotly.js comes from the plotly.js-dist package (never a CDN) and is embedded once per kernel
+ * session, inside the output itself, so a saved notebook and nbconvert's HTML export work offline.
+ * Under RequireJS (classic Notebook, nbconvert's templates) plotly's UMD wrapper would register an
+ * AMD module instead of setting `window.Plotly`, so `define` is hidden while the bundle runs.
+ * The 11 MB bundle is minified once with esbuild (a dependency of tsx) and cached in the temp dir.
+ */
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import type { FigureSpec } from './figures';
+
+let plotlyEmbedded = false;
+let counter = 0;
+let bundleCache: string | null = null;
+
+function minifiedOrRaw(source: string, cacheFile: string): string {
+  if (fs.existsSync(cacheFile)) return fs.readFileSync(cacheFile, 'utf8');
+  try {
+    // eslint-disable-next-line @typescript-eslint/no-var-requires
+    const esbuild = require('esbuild') as { transformSync(code: string, options: { minify: boolean }): { code: string } };
+    const code = esbuild.transformSync(source, { minify: true }).code;
+    const tmp = `${cacheFile}.${process.pid}.tmp`;
+    fs.writeFileSync(tmp, code);
+    fs.renameSync(tmp, cacheFile);
+    return code;
+  } catch {
+    return source; // no esbuild: the full bundle works too, it is only larger
+  }
+}
+
+/** The plotly.js bundle as inline-script-safe text. */
+export function plotlyBundle(): string {
+  if (bundleCache === null) {
+    const file = require.resolve('plotly.js-dist/plotly.js');
+    const stat = fs.statSync(file);
+    const cacheFile = path.join(os.tmpdir(), `where-to-look-plotly-${stat.size}-${Math.round(stat.mtimeMs)}.min.js`);
+    // `</script` inside the code would end the inline <script> element early.
+    bundleCache = minifiedOrRaw(fs.readFileSync(file, 'utf8'), cacheFile).replace(/<\/script/gi, '<\\/script');
+  }
+  return bundleCache;
+}
+
+/** HTML for one figure; includes the plotly bundle the first time in a session (or when asked). */
+export function figureHtml(spec: FigureSpec, options: { includePlotly?: boolean } = {}): string {
+  const include = options.includePlotly ?? !plotlyEmbedded;
+  if (include) plotlyEmbedded = true;
+  const id = `wsol-plot-${process.pid}-${++counter}`;
+  const loader = include
+    ? '<script>window.__wsolDefine = window.define; window.define = undefined;</script>\n' +
+      `<script>${plotlyBundle()}</script>\n` +
+      '<script>window.define = window.__wsolDefine;</script>\n'
+    : '';
+  const height = Number(spec.layout.height ?? 360);
+  // JSON is embedded in a script: escape `<` so a string such as "</script>" cannot close it.
+  const json = (v: unknown) => JSON.stringify(v).replace(/</g, '\\u003c');
+  const draw =
+    `<div id="${id}" class="wsol-figure" style="width:100%;min-height:${height}px"></div>\n` +
+    // Polls for window.Plotly: outputs can be rendered before the cell holding the bundle ran.
+    `<script>(function draw(tries){ if (!window.Plotly) { if (tries < 400) setTimeout(function(){ draw(tries + 1); }, 50); return; } ` +
+    `window.Plotly.newPlot(${json(id)}, ${json({ data: spec.data, layout: spec.layout, frames: spec.frames ?? [], config: { responsive: true } })}); })(0);</script>`;
+  return loader + draw;
+}
+
+interface TslabDisplay {
+  html(s: string): void;
+  png(b: Uint8Array): void;
+  text(s: string): void;
+}
+
+/** tslab's display, or null outside a kernel (tslab throws "Not ready" there). */
+function tslabDisplay(): TslabDisplay | null {
+  try {
+    // Loaded lazily: tslab is only meaningful inside a running kernel.
+    // eslint-disable-next-line @typescript-eslint/no-var-requires
+    return (require('tslab') as { display: TslabDisplay }).display;
+  } catch {
+    return null;
+  }
+}
+
+function tryDisplay(show: (d: TslabDisplay) => void): boolean {
+  const d = tslabDisplay();
+  if (!d) return false;
+  try {
+    show(d);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Shows a figure inline inside tslab and returns undefined (so the cell does not also print the
+ * HTML); outside a kernel returns the HTML instead.
+ */
+export function showFigure(spec: FigureSpec): string | undefined {
+  const html = figureHtml(spec);
+  if (tryDisplay((d) => d.html(html))) return undefined;
+  plotlyEmbedded = false; // nothing was shown, so the next figure must carry the bundle again
+  return html;
+}
+
+/** Shows a PNG inline inside tslab; outside a kernel returns the bytes. */
+export function showPng(png: Uint8Array): Uint8Array | undefined {
+  return tryDisplay((d) => d.png(png)) ? undefined : png;
+}
+
+/** Shows preformatted text (e.g. a Markdown table) inline; outside a kernel returns it. */
+export function showText(text: string): string | undefined {
+  return tryDisplay((d) => d.text(text)) ? undefined : text;
+}
+
+/** Forgets that plotly was embedded (a new notebook in the same process). */
+export function resetFigureSession(): void {
+  plotlyEmbedded = false;
+}
