@@ -59,8 +59,8 @@ export function resolveTrainConfig(partial: DeepPartial<TrainConfig> = {}): Trai
   const c: TrainConfig = {
     ...DEFAULT_TRAIN_CONFIG,
     ...(partial as Partial<TrainConfig>),
-    optimizer: { ...DEFAULT_OPTIMIZER, ...(partial.optimizer ?? {}) } as OptimizerConfig,
-    schedule: { ...DEFAULT_SCHEDULE, ...(partial.schedule ?? {}) } as ScheduleConfig,
+    optimizer: { ...DEFAULT_TRAIN_CONFIG.optimizer, ...(partial.optimizer ?? {}) } as OptimizerConfig,
+    schedule: { ...DEFAULT_TRAIN_CONFIG.schedule, ...(partial.schedule ?? {}) } as ScheduleConfig,
     methodOptions: { ...(partial.methodOptions ?? {}) },
   };
   const positiveInt = (field: keyof TrainConfig) => {
