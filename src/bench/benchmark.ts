@@ -4,13 +4,16 @@
  * and PyTorch on the same nets (torch_step.py, run with a python that has torch).
  *
  * Each engine runs one warm-up step (kernel setup, XNNPACK operator caches), then `steps` timed
- * steps; the median is reported. FLOPs count the convolutions and the dense layer: 2 per
+ * steps; the median is reported. The cpu backend is too slow for that (its Conv2DBackpropFilter
+ * alone takes minutes per step at batch 16): it runs `cpuSteps` steps without warm-up at batch
+ * `cpuBatch`, and the time is scaled linearly to the net's batch (`measuredBatch` says so). FLOPs count the convolutions and the dense layer: 2 per
  * multiply-add, a training step ~3x the forward pass (forward, input gradient, weight gradient).
  */
 import { spawnSync } from 'child_process';
 import * as path from 'path';
 import * as tf from '@tensorflow/tfjs-core';
 import { backendInfo, initBackend } from '../backend/select';
+import { wasmThreadCount } from '../backend/wasm-threads';
 import { buildReferenceNet, forwardMacs, REFERENCE_NETS, type ReferenceNet } from './reference-nets';
 
 export type Engine = 'cpu' | 'wasm' | 'wasm-forward' | 'torch';
@@ -21,6 +24,8 @@ export interface BenchResult {
   msPerStep: number;
   imagesPerSec: number;
   gflops: number;
+  /** Present when the time was measured at this smaller batch and scaled to the net's batch. */
+  measuredBatch?: number;
 }
 
 /** Ratios of step times; null when an engine was not run (or PyTorch is not available). */
@@ -43,7 +48,8 @@ export interface BenchReport {
   results: BenchResult[];
   perNet: Record<string, NetSummary>;
   torch: { available: boolean; python: string; threads: number; version: string | null };
-  wasm: { simd: boolean | null; threads: boolean | null };
+  /** XNNPACK threads of the wasm engine (see src/backend/wasm-threads.ts). */
+  wasm: { simd: boolean | null; threads: number | null };
   /** Per-kernel time of one wasm training step, per net (only with `profile`). */
   profile?: Record<string, KernelTime[]>;
 }
@@ -51,8 +57,10 @@ export interface BenchReport {
 export interface BenchOptions {
   /** Timed steps per engine (median reported). */
   steps: number;
-  /** Timed steps on the slow cpu backend. */
+  /** Timed steps on the slow cpu backend (no warm-up). */
   cpuSteps: number;
+  /** Batch the cpu backend is timed at (scaled linearly to the net's batch). */
+  cpuBatch: number;
   /** Reference nets to run; all when undefined. */
   nets?: string[];
   /** Engines to run; all when undefined. */
@@ -69,7 +77,7 @@ export interface BenchOptions {
   onProgress?: (line: string) => void;
 }
 
-export const DEFAULT_BENCH: BenchOptions = { steps: 5, cpuSteps: 2, torchThreads: 2, python: '/usr/bin/python3', profile: false };
+export const DEFAULT_BENCH: BenchOptions = { steps: 5, cpuSteps: 1, cpuBatch: 2, torchThreads: 2, python: '/usr/bin/python3', profile: false };
 
 export const ENGINES: Engine[] = ['cpu', 'wasm', 'wasm-forward', 'torch'];
 
@@ -78,12 +86,12 @@ function median(xs: number[]): number {
   return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
 }
 
-async function timeTf(net: ReferenceNet, backend: 'cpu' | 'wasm', steps: number, forwardOnly: boolean): Promise<number> {
+async function timeTf(net: ReferenceNet, backend: 'cpu' | 'wasm', steps: number, forwardOnly: boolean, warmUp = true): Promise<number> {
   await initBackend(backend);
   const built = buildReferenceNet(net);
   try {
     const run = () => (forwardOnly ? built.forward() : built.step(1e-3));
-    run();
+    if (warmUp) run();
     const times: number[] = [];
     for (let i = 0; i < steps; i++) {
       const t0 = performance.now();
@@ -149,7 +157,9 @@ function selectNets(opts: BenchOptions): ReferenceNet[] {
 
 export async function runBenchmark(options: Partial<BenchOptions> = {}): Promise<BenchReport> {
   const opts: BenchOptions = { ...DEFAULT_BENCH, ...options };
-  if (!(opts.steps >= 1 && opts.cpuSteps >= 1)) throw new Error(`steps and cpuSteps must be >= 1, got ${opts.steps} and ${opts.cpuSteps}`);
+  for (const key of ['steps', 'cpuSteps', 'cpuBatch', 'torchThreads'] as const) {
+    if (!(Number.isInteger(opts[key]) && opts[key] >= 1)) throw new Error(`bench option ${key} must be an integer >= 1, got ${opts[key]}`);
+  }
   for (const e of opts.engines ?? []) if (!ENGINES.includes(e)) throw new Error(`engine "${e}" is not one of ${ENGINES.join(', ')}`);
   const engines = opts.engines ?? ENGINES;
   const nets = selectNets(opts);
@@ -161,11 +171,17 @@ export async function runBenchmark(options: Partial<BenchOptions> = {}): Promise
   const previous = tf.getBackend();
   for (const net of nets) {
     const macs = forwardMacs(net);
-    const add = (engine: Engine, ms: number, flopFactor: number) => {
-      results.push({ net: net.name, engine, msPerStep: ms, imagesPerSec: (net.batch * 1000) / ms, gflops: (2 * macs * flopFactor) / (ms * 1e6) });
-      opts.onProgress?.(`${net.name} ${engine}: ${ms.toFixed(1)} ms/step`);
+    const add = (engine: Engine, ms: number, flopFactor: number, measuredBatch?: number) => {
+      const r: BenchResult = { net: net.name, engine, msPerStep: ms, imagesPerSec: (net.batch * 1000) / ms, gflops: (2 * macs * flopFactor) / (ms * 1e6) };
+      if (measuredBatch !== undefined) r.measuredBatch = measuredBatch;
+      results.push(r);
+      opts.onProgress?.(`${net.name} ${engine}: ${ms.toFixed(1)} ms/step` + (measuredBatch !== undefined ? ` (timed at batch ${measuredBatch}, scaled)` : ''));
     };
-    if (engines.includes('cpu')) add('cpu', await timeTf(net, 'cpu', opts.cpuSteps, false), 3);
+    if (engines.includes('cpu')) {
+      const b = Math.min(opts.cpuBatch, net.batch);
+      const ms = await timeTf({ ...net, batch: b }, 'cpu', opts.cpuSteps, false, false);
+      add('cpu', (ms * net.batch) / b, 3, b < net.batch ? b : undefined);
+    }
     if (engines.includes('wasm')) add('wasm', await timeTf(net, 'wasm', opts.steps, false), 3);
     if (engines.includes('wasm-forward')) add('wasm-forward', await timeTf(net, 'wasm', opts.steps, true), 1);
     if (hasTorch) add('torch', timeTorch(net, opts), 3);
@@ -175,12 +191,13 @@ export async function runBenchmark(options: Partial<BenchOptions> = {}): Promise
     perNet[net.name] = { speedupOverCpu: ratio('cpu', 'wasm'), timeVsTorch: ratio('wasm', 'torch'), stepOverForward: ratio('wasm', 'wasm-forward') };
   }
   const info = backendInfo();
+  const threads = wasmThreadCount();
   if (previous) await tf.setBackend(previous);
   return {
     results,
     perNet,
     torch: { available: hasTorch, python: opts.python, threads: opts.torchThreads, version },
-    wasm: { simd: info?.tfBackend === 'wasm' ? info.wasmSimd : null, threads: info?.tfBackend === 'wasm' ? info.wasmThreads : null },
+    wasm: { simd: info?.tfBackend === 'wasm' ? info.wasmSimd : null, threads },
     ...(opts.profile ? { profile } : {}),
   };
 }

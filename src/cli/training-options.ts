@@ -13,6 +13,7 @@ export const TRAINING_OPTIONS: Record<string, OptionSpec> = {
   limit: { type: 'int', description: 'use at most N training images (0 = all)', min: 0 },
   'eval-limit': { type: 'int', description: 'evaluate on at most N images (0 = all)', min: 0 },
   'pretrained-weights': { type: 'string', description: 'Keras VGG16 notop .h5 file for --backbone vgg16' },
+  'skip-bad': { type: 'boolean', description: 'skip undecodable images with a warning instead of stopping' },
 };
 
 /** Only the options the user gave: defaults stay in DEFAULT_TRAIN_CONFIG. */

@@ -8,7 +8,7 @@ import { SPLITS, type Dataset } from './dataset';
 import { openCub } from './cub';
 import { downloadFile } from './download';
 import { DEFAULT_FASHION_CLUTTER, FASHION_FILES, fashionClutterDataset, findFashionDir, SYSTEM_FASHION_DIR } from './fashion-clutter';
-import { loadH5wasm } from './keras-weights';
+import { hasHdf5Signature, loadH5wasm } from './keras-weights';
 import { DEFAULT_PARTS, partsDataset } from './parts-dataset';
 import { extractTar } from './tar-extract';
 
@@ -152,11 +152,13 @@ function describe(ds: Dataset): string {
 
 /** Checks that a Keras VGG16 notop file has the 13 conv layers with the right shapes. */
 export async function verifyVgg16Weights(file: string): Promise<void> {
+  if (!hasHdf5Signature(file)) throw new Error(`${file} is not an HDF5 file`);
   const h5 = await loadH5wasm();
   const f = new h5.File(file, 'r');
   try {
+    const layerNames = new Set(f.keys());
     for (const { name, shape } of VGG16_CONV_LAYERS) {
-      const group = f.get(name);
+      const group = layerNames.has(name) ? f.get(name) : null;
       if (!group || !(group instanceof h5.Group)) throw new Error(`${file}: no layer group "${name}"`);
       const names = group.attrs['weight_names']?.value as ArrayLike<string> | undefined;
       const kernel = names && names.length ? group.get(String(names[0])) : null;

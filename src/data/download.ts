@@ -116,7 +116,12 @@ export async function downloadFile(opts: DownloadOptions): Promise<DownloadResul
           res.pipe(out);
         });
       } catch (err) {
-        out.destroy();
+        // Flush what arrived, so the next run resumes after it.
+        res.unpipe(out);
+        await new Promise<void>((resolve) => {
+          out.once('close', resolve);
+          out.end();
+        });
         throw new Error(`download of ${opts.url} interrupted after ${received} bytes (kept in ${part}; run again to resume): ${(err as Error).message}`);
       }
       if (total !== null && received < total) {

@@ -36,7 +36,7 @@ export async function loadH5wasm(): Promise<H5Module> {
 /** What the loader needs from a layer: tfjs-layers' Layer satisfies it. */
 export interface WeightedLayer {
   name: string;
-  weights: { shape: number[] }[];
+  weights: { shape: (number | null)[] }[];
   setWeights(weights: tf.Tensor[]): void;
 }
 
@@ -89,10 +89,26 @@ export function caffeKernelToNormalizedRgb(kernel: Float32Array, shape: number[]
   return { kernel: k2, bias: b2 };
 }
 
+/** The HDF5 superblock signature sits at byte 0 (or 512, 1024, ... when a user block precedes it). */
+export function hasHdf5Signature(file: string): boolean {
+  const sig = Buffer.from([0x89, 0x48, 0x44, 0x46, 0x0d, 0x0a, 0x1a, 0x0a]);
+  const fd = fs.openSync(file, 'r');
+  try {
+    const buf = Buffer.alloc(8);
+    for (let at = 0; at <= 8192; at = at === 0 ? 512 : at * 2) {
+      if (fs.readSync(fd, buf, 0, 8, at) === 8 && buf.equals(sig)) return true;
+    }
+    return false;
+  } finally {
+    fs.closeSync(fd);
+  }
+}
+
 /** Loads a Keras HDF5 weight file into `model` by layer name; returns the names of the loaded layers. */
 export async function loadKerasH5Weights(file: string, model: LayerContainer, opts: KerasLoadOptions = {}): Promise<string[]> {
   const h5 = await loadH5wasm();
   if (!fs.existsSync(file)) throw new Error(`weights file not found: ${file}`);
+  if (!hasHdf5Signature(file)) throw new Error(`${file} is not a readable HDF5 file (no HDF5 signature)`);
   let f: InstanceType<H5Module['File']>;
   try {
     f = new h5.File(file, 'r');
@@ -102,7 +118,7 @@ export async function loadKerasH5Weights(file: string, model: LayerContainer, op
   const loaded: string[] = [];
   try {
     // Some files wrap everything in a `model_weights` group (model.save instead of save_weights).
-    const rootEntity = f.get('model_weights');
+    const rootEntity = f.keys().includes('model_weights') ? f.get('model_weights') : null;
     const root = (rootEntity && rootEntity instanceof h5.Group ? rootEntity : f) as InstanceType<H5Module['Group']>;
     const layerAttr = root.attrs['layer_names'];
     if (!layerAttr) throw new Error(`${file}: no "layer_names" attribute: not a Keras HDF5 weights file`);
@@ -111,7 +127,7 @@ export async function loadKerasH5Weights(file: string, model: LayerContainer, op
     for (const want of wanted ?? []) if (!layerNames.includes(want)) throw new Error(`${file}: has no layer "${want}" (it has ${layerNames.join(', ')})`);
     for (const name of layerNames) {
       if (wanted && !wanted.has(name)) continue;
-      const group = root.get(name);
+      const group = root.keys().includes(name) ? root.get(name) : null;
       if (!group || !(group instanceof h5.Group)) throw new Error(`${file}: layer "${name}" is listed in layer_names but has no group`);
       const weightNames = strings(group.attrs['weight_names']?.value);
       if (weightNames.length === 0) continue;

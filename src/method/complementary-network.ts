@@ -125,7 +125,8 @@ export class ComplementaryModel implements WsolModel {
     } else if (loss.lambdaFuse > 0) {
       terms.fuse = attentionFusionLoss(mapA, mapB, target);
     }
-    if (terms.fuse) total = tf.add(total, tf.mul(terms.fuse, loss.lambdaFuse));
+    const ramp = loss.fuseWarmupSteps > 0 ? Math.min(1, ctx.step / loss.fuseWarmupSteps) : 1;
+    if (terms.fuse && ramp > 0) total = tf.add(total, tf.mul(terms.fuse, loss.lambdaFuse * ramp));
     return { total, terms, logits };
   }
 

@@ -27,6 +27,12 @@ export interface LossConfig {
   lambdaFuse: number;
   /** 'three-pass': full-image maps pulled to the union; 'two-pass': each branch map pulled to the union. */
   fusion: 'three-pass' | 'two-pass';
+  /**
+   * Steps over which lambda_fuse ramps linearly from 0 (our choice, not the paper's). Early on the
+   * maps are nearly flat, min-max normalisation amplifies their gradients by 1 / (max - min), and
+   * the fusion term drowns the classification terms; the ramp lets the classifiers start first.
+   */
+  fuseWarmupSteps: number;
 }
 
 export interface BackboneConfig {
@@ -46,7 +52,7 @@ export const DEFAULT_DROPOUT: DropoutConfig = {
 
 export const DEFAULT_ATTENTION: AttentionConfig = { caamReduction: 16, ssamQueryReduction: 8 };
 
-export const DEFAULT_LOSS: LossConfig = { lambdaClsFull: 1, lambdaFuse: 1, fusion: 'three-pass' };
+export const DEFAULT_LOSS: LossConfig = { lambdaClsFull: 1, lambdaFuse: 1, fusion: 'three-pass', fuseWarmupSteps: 200 };
 
 /**
  * tiny: width 16 (16/32/64 channels). Width 8 is twice as fast but learned the parts task much more

@@ -24,6 +24,8 @@ export interface ReproduceOptions {
   train: Partial<TrainConfig>;
   callbacks?: (method: string, dataset: string, seed: number) => TrainCallbacks;
   onRow?: (row: ResultRow) => void;
+  skipBad?: boolean;
+  onWarning?: (message: string) => void;
 }
 
 /** The metric fields of a row, in percent (pxap null without masks). */
@@ -54,7 +56,7 @@ export async function reproduce(opts: ReproduceOptions): Promise<ResultsFile> {
   const results: ResultsFile = { createdAt: new Date().toISOString(), quick: opts.quick, train: opts.train, rows: [] };
   for (const datasetName of opts.datasets) {
     for (const seed of opts.seeds) {
-      const dataset: Dataset = await openDataset(datasetName, { seed });
+      const dataset: Dataset = await openDataset(datasetName, { seed, skipBad: opts.skipBad, onWarning: opts.onWarning });
       for (const method of opts.methods) {
         const runDir = path.join(opts.outDir, 'runs', `${sanitize(datasetName)}-${method}-seed${seed}`);
         const result = await train(

@@ -16,6 +16,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { readJson, writeJsonAtomic } from '../common/atomic-write';
 import { batches } from '../data/batches';
 import type { Dataset } from '../data/dataset';
+import { loadKerasH5Weights, type LayerContainer } from '../data/keras-weights';
 import { openDataset } from '../data/open-dataset';
 import type { LocalizationMetrics } from '../localize/localization-evaluator';
 import { createModel, restoreModel, type ModelConfig } from '../method/registry';
@@ -49,6 +50,8 @@ export interface TrainOptions {
   dataset?: Dataset;
   /** Polled after every step; when true the trainer checkpoints and returns early. */
   shouldStop?: () => boolean;
+  /** Skip undecodable images (each reported through callbacks.onLog) instead of failing. */
+  skipBad?: boolean;
 }
 
 export interface TrainResult {
@@ -97,7 +100,7 @@ export async function loadRunModel(runDir: string): Promise<{ model: WsolModel; 
 export async function train(partial: Partial<TrainConfig>, opts: TrainOptions): Promise<TrainResult> {
   const config = resolveTrainConfig(partial);
   const log = (line: string) => opts.callbacks?.onLog?.(line);
-  const dataset = opts.dataset ?? (await openDataset(config.dataset, { seed: config.seed }));
+  const dataset = opts.dataset ?? (await openDataset(config.dataset, { seed: config.seed, skipBad: opts.skipBad, onWarning: (m) => log(`warning: ${m}`) }));
   const modelConfig = modelConfigFor(config, dataset.classNames.length);
   fs.mkdirSync(opts.outDir, { recursive: true });
 
@@ -119,6 +122,11 @@ export async function train(partial: Partial<TrainConfig>, opts: TrainOptions): 
   } else {
     model = createModel(modelConfig);
     seedInitialWeights(model.net, config.seed);
+    if (config.pretrainedWeights) {
+      if (config.backbone !== 'vgg16') throw new Error('--pretrained-weights needs --backbone vgg16 (Keras VGG16 notop weights)');
+      const loaded = await loadKerasH5Weights(config.pretrainedWeights, model.net.getLayer('backbone') as unknown as LayerContainer);
+      log(`loaded ${loaded.length} pretrained layers from ${config.pretrainedWeights}`);
+    }
     writeJsonAtomic(path.join(opts.outDir, 'config.json'), { train: config, model: modelConfig, classNames: dataset.classNames } satisfies SavedRunConfig);
   }
 

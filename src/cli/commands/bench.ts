@@ -6,7 +6,8 @@ import type { Command } from '../command';
 function formatReport(report: BenchReport): string {
   const lines = ['net        engine        ms/step   images/s   GFLOP/s'];
   for (const r of report.results) {
-    lines.push(`${r.net.padEnd(10)} ${r.engine.padEnd(12)} ${r.msPerStep.toFixed(1).padStart(8)} ${r.imagesPerSec.toFixed(1).padStart(10)} ${r.gflops.toFixed(2).padStart(9)}`);
+    const note = r.measuredBatch !== undefined ? `   (timed at batch ${r.measuredBatch}, scaled)` : '';
+    lines.push(`${r.net.padEnd(10)} ${r.engine.padEnd(12)} ${r.msPerStep.toFixed(1).padStart(8)} ${r.imagesPerSec.toFixed(1).padStart(10)} ${r.gflops.toFixed(2).padStart(9)}${note}`);
   }
   const x = (v: number | null, digits = 1) => (v === null ? 'n/a' : `${v.toFixed(digits)}x`);
   for (const [net, p] of Object.entries(report.perNet)) {
@@ -28,6 +29,7 @@ export const benchCommand: Command = {
       json: { type: 'boolean', description: 'print one JSON object' },
       steps: { type: 'int', description: 'timed steps per engine (median reported)', min: 1, default: DEFAULT_BENCH.steps },
       'cpu-steps': { type: 'int', description: 'timed steps on the slow cpu backend', min: 1, default: DEFAULT_BENCH.cpuSteps },
+      'cpu-batch': { type: 'int', description: 'batch the cpu backend is timed at, scaled to the net batch', min: 1, default: DEFAULT_BENCH.cpuBatch },
       nets: { type: 'list', description: 'reference nets to run (default: all)' },
       engines: { type: 'list', description: 'engines to run (default: all)' },
       batch: { type: 'int', description: 'override the nets\' batch size', min: 1 },
@@ -49,6 +51,7 @@ export const benchCommand: Command = {
     const report = await runBenchmark({
       steps: options.steps as number,
       cpuSteps: options.cpuSteps as number,
+      cpuBatch: options.cpuBatch as number,
       nets,
       engines: engines as Engine[] | undefined,
       batch: options.batch as number | undefined,

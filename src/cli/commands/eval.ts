@@ -15,13 +15,18 @@ export const evalCommand: Command = {
       split: { type: 'string', description: 'split to evaluate', choices: ['val', 'test'], default: 'test' },
       limit: { type: 'int', description: 'evaluate at most N images (0 = all)', min: 0, default: 0 },
       json: { type: 'boolean', description: 'print one JSON object' },
+      'skip-bad': { type: 'boolean', description: 'skip undecodable images with a warning instead of stopping' },
     },
   },
   async run(options) {
     if (!options.run) throw new Error('wsol eval needs --run DIR');
     await initBackend();
     const { model, config } = await loadRunModel(options.run as string);
-    const dataset = await openDataset(config.train.dataset, { seed: config.train.seed });
+    const dataset = await openDataset(config.train.dataset, {
+      seed: config.train.seed,
+      skipBad: options.skipBad === true,
+      onWarning: (m) => process.stderr.write(`warning: ${m}\n`),
+    });
     const { metrics } = await evaluateModel(model, dataset, options.split as 'val' | 'test', {
       imageSize: config.train.imageSize,
       batchSize: config.train.batchSize,

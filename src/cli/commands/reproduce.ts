@@ -44,6 +44,8 @@ export const reproduceCommand: Command = {
         },
         onEpoch: (rec) => process.stderr.write(`${tty ? '\n' : ''}[${method} ${dataset} seed ${seed}] epoch ${rec.epoch}: loss ${rec.loss.toFixed(3)} val GT-known ${rec.valGtKnownLoc.toFixed(1)} MaxBoxAccV2 ${rec.valMaxBoxAccV2.toFixed(1)} (${rec.seconds.toFixed(1)} s)\n`),
       }),
+      skipBad: options.skipBad === true,
+      onWarning: (m) => process.stderr.write(`warning: ${m}\n`),
       onRow: (r) => process.stderr.write(`done ${r.method} ${r.dataset} seed ${r.seed}: GT-known ${r.gtKnownLoc?.toFixed(1)} MaxBoxAccV2 ${r.maxBoxAccV2?.toFixed(1)} in ${r.trainSeconds.toFixed(0)} s\n`),
     });
     process.stdout.write(resultsMarkdown(results.rows) + '\n');

@@ -35,6 +35,7 @@ export const trainCommand: Command = {
       const result = await train(config, {
         outDir: options.out as string,
         resume: options.resume === true,
+        skipBad: options.skipBad === true,
         shouldStop: () => interrupted,
         callbacks: {
           onLog: (line) => process.stderr.write(line + '\n'),
