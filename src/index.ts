@@ -19,6 +19,8 @@ export type { WsolModel } from './method/wsol-model';
 export { LocalizationEvaluator, type LocalizationMetrics } from './localize/localization-evaluator';
 export { iou } from './localize/boxes';
 export { sweepBoxes } from './localize/threshold-sweep';
+/** Everything in src/localize (score maps, connected regions, box/PxAP/classic evaluators). */
+export * as localize from './localize';
 export { train, loadRunModel, type TrainResult } from './train/trainer';
 export { resolveTrainConfig, DEFAULT_TRAIN_CONFIG, type TrainConfig } from './train/config';
 export { evaluateModel } from './train/evaluate';

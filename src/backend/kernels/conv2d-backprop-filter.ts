@@ -78,13 +78,15 @@ function blockedGemm(backend: unknown, x: Info, dy: Info, info: tf.backend_util.
   const maxShift = (kh - 1) * wp + (kw - 1);
   return compose(backend, (c) => {
     const { top, left } = info.padInfo;
-    // The input rows/cols the forward pass read, as an [n, hp, wp, ci] grid, then channel-major.
-    const xp = padOrCrop(c, x, top, hp - x.shape[1] - top, left, wp - x.shape[2] - left);
-    const xt = transpose(c, xp, [3, 0, 1, 2]); // [ci, n, hp, wp]
-    const xRows = pad(c, { ...xt, shape: [ci, q] }, [[0, 0], [0, chunks * kc + maxShift - q]]); // [ci, qx]
-    const qx = chunks * kc + maxShift;
-    const dyGrid = pad(c, dy, [[0, 0], [0, hp - ho], [0, wp - wo], [0, 0]]);
-    const dyRows = pad(c, { ...dyGrid, shape: [q, co] }, [[0, chunks * kc - q], [0, 0]]); // [chunks*kc, co]
+    const grid = hp * wp;
+    // Whole zero images appended to the batch give the shifted/last blocks room to read past q.
+    const xImages = Math.ceil((chunks * kc + maxShift) / grid);
+    const dyImages = Math.ceil((chunks * kc) / grid);
+    // The input as the forward pass read it (for stride 1, hp = H + top + bottom: never a crop), channel-major.
+    const xp = pad(c, x, [[0, xImages - n], [top, hp - x.shape[1] - top], [left, wp - x.shape[2] - left], [0, 0]]);
+    const xRows = transpose(c, xp, [3, 0, 1, 2]); // [ci, xImages, hp, wp]: rows of qx grid positions
+    const qx = xImages * grid;
+    const dyRows = pad(c, dy, [[0, dyImages - n], [0, hp - ho], [0, wp - wo], [0, 0]]); // [>= chunks*kc positions, co]
     const a = alloc(c, [1, rows, kc]);
     const acc = new Float64Array(rows * co);
     for (let j = 0; j < chunks; j++) {

@@ -20,6 +20,11 @@ export function maxPoolGradWasm(args: KernelArgs): Info {
     const x = f32(c.backend, input);
     const g = f32(c.backend, dy);
     dx.fill(0);
+    const inside = top === 0 && left === 0 && 2 * outHeight <= inHeight && 2 * outWidth <= inWidth;
+    if (fh === 2 && fw === 2 && strideHeight === 2 && strideWidth === 2 && inside) {
+      pool2x2(x, g, dx, batchSize, inHeight, inWidth, ch, outHeight, outWidth);
+      return out;
+    }
     const best = new Float32Array(ch);
     const where = new Int32Array(ch);
     for (let b = 0; b < batchSize; b++) {
@@ -52,4 +57,33 @@ export function maxPoolGradWasm(args: KernelArgs): Info {
     }
     return out;
   });
+}
+
+/** The common 2x2 / stride 2 case with every window inside the image: 4 compares per output. */
+function pool2x2(x: Float32Array, g: Float32Array, dx: Float32Array, n: number, h: number, w: number, ch: number, oh: number, ow: number): void {
+  const rowStride = w * ch;
+  for (let b = 0; b < n; b++) {
+    for (let oy = 0; oy < oh; oy++) {
+      for (let ox = 0; ox < ow; ox++) {
+        const i00 = ((b * h + 2 * oy) * w + 2 * ox) * ch;
+        const i01 = i00 + ch;
+        const i10 = i00 + rowStride;
+        const i11 = i10 + ch;
+        const gBase = ((b * oh + oy) * ow + ox) * ch;
+        for (let k = 0; k < ch; k++) {
+          const v00 = x[i00 + k];
+          const v01 = x[i01 + k];
+          const v10 = x[i10 + k];
+          const v11 = x[i11 + k];
+          let best = -Infinity;
+          let at = -1;
+          if (v00 > best) { best = v00; at = i00 + k; }
+          if (v01 > best) { best = v01; at = i01 + k; }
+          if (v10 > best) { best = v10; at = i10 + k; }
+          if (v11 > best) at = i11 + k;
+          if (at >= 0) dx[at] += g[gBase + k];
+        }
+      }
+    }
+  }
 }

@@ -1,0 +1,115 @@
+"""Executes notebooks headless with the tslab kernel and exports them to HTML.
+
+Usage: /usr/bin/python3 notebooks/run_notebooks.py [--jobs N] OUT_DIR [NOTEBOOK.ipynb ...]
+Runs every notebook in notebooks/ when none is given, N at a time (default 1). Needs JUPYTER_PATH to contain the
+project's kernelspec (data-scripts/setup-notebooks.sh writes it). Set WSOL_QUICK=1 for the quick
+mode the notebooks read in their first cell (the kernel inherits the environment).
+
+A notebook fails if the client reports a cell error OR any output is an error output; the
+executed .ipynb and .html are written to OUT_DIR either way, so the failure can be inspected.
+A notebook whose metadata has "wsol": {"expect_error": TEXT} (an exercise left for the reader)
+passes only if it stops with an error containing TEXT.
+Exit status: 0 when all passed, 1 otherwise.
+"""
+import os
+import subprocess
+import sys
+import time
+from concurrent.futures import ThreadPoolExecutor
+
+import nbformat
+from nbclient import NotebookClient
+from nbclient.exceptions import CellExecutionError
+from nbconvert import HTMLExporter
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+CELL_TIMEOUT_S = int(os.environ.get("WSOL_CELL_TIMEOUT", "1800"))
+
+
+def write_atomic(path, text):
+    tmp = "{}.{}.tmp".format(path, os.getpid())
+    with open(tmp, "w", encoding="utf-8") as f:
+        f.write(text)
+    os.replace(tmp, path)
+
+
+def failure_detail(nb, client_error):
+    """The first error output, else the failing cell's stderr (tslab reports compile errors there)."""
+    for index, cell in enumerate(nb.cells):
+        if cell.cell_type != "code":
+            continue
+        for out in cell.get("outputs", []):
+            if out.get("output_type") == "error":
+                return "cell {}: {}: {}".format(index, out.get("ename"), out.get("evalue"))
+    if client_error is not None:
+        for index, cell in reversed(list(enumerate(nb.cells))):
+            stderr = [o for o in cell.get("outputs", []) if o.get("output_type") == "stream" and o.get("name") == "stderr"]
+            if stderr:
+                text = "".join(o.get("text", "") for o in stderr).strip().splitlines()
+                return "cell {}: {}".format(index, " | ".join(text[:3]))
+        return str(client_error).strip().splitlines()[-1] if str(client_error).strip() else repr(client_error)
+    return None
+
+
+def run(path, out_dir):
+    nb = nbformat.read(path, as_version=4)
+    # Notebooks run with notebooks/ as their working directory, as in Jupyter.
+    client = NotebookClient(nb, kernel_name="tslab", timeout=CELL_TIMEOUT_S, resources={"metadata": {"path": HERE}})
+    client_error = None
+    start = time.time()
+    try:
+        client.execute()
+    except CellExecutionError as err:
+        client_error = err
+    except Exception as err:  # a dead kernel or a cell timeout: report it, go on with the next notebook
+        client_error = err
+        nb.cells.append(nbformat.v4.new_code_cell(outputs=[nbformat.v4.new_output("error", ename=type(err).__name__, evalue=str(err), traceback=[])]))
+    seconds = time.time() - start
+    name = os.path.splitext(os.path.basename(path))[0]
+    write_atomic(os.path.join(out_dir, name + ".ipynb"), nbformat.writes(nb))
+    html, _ = HTMLExporter().from_notebook_node(nb)
+    write_atomic(os.path.join(out_dir, name + ".html"), html)
+    detail = failure_detail(nb, client_error)
+    expected = nb.metadata.get("wsol", {}).get("expect_error")
+    if expected is not None:
+        if detail is not None and expected in detail:
+            print("ok   {} ({:.0f} s): stopped as expected at {}".format(name, seconds, detail), flush=True)
+            return True
+        detail = "expected an error containing {!r}, got {}".format(expected, detail or "none")
+    if detail is not None:
+        print("FAIL {} ({:.0f} s): {}".format(name, seconds, detail), flush=True)
+        return False
+    print("ok   {} ({:.0f} s)".format(name, seconds), flush=True)
+    return True
+
+
+def run_in_child(path, out_dir):
+    # One process per notebook: nbclient's event loop is not meant to be shared across threads.
+    return subprocess.run([sys.executable, os.path.abspath(__file__), out_dir, path]).returncode == 0
+
+
+def main():
+    args = sys.argv[1:]
+    jobs = 1
+    if args[:1] == ["--jobs"]:
+        if len(args) < 2 or not args[1].isdigit() or int(args[1]) < 1:
+            sys.exit("run_notebooks: --jobs needs a positive integer")
+        jobs, args = int(args[1]), args[2:]
+    if not args:
+        sys.exit(__doc__)
+    out_dir = args[0]
+    os.makedirs(out_dir, exist_ok=True)
+    paths = args[1:] or sorted(os.path.join(HERE, f) for f in os.listdir(HERE) if f.endswith(".ipynb"))
+    for p in paths:
+        if not os.path.isfile(p):
+            sys.exit("run_notebooks: no such notebook: {}".format(p))
+    if jobs == 1:
+        results = [run(p, out_dir) for p in paths]
+    else:
+        with ThreadPoolExecutor(max_workers=jobs) as pool:
+            results = list(pool.map(lambda p: run_in_child(p, out_dir), paths))
+    sys.exit(0 if all(results) else 1)
+
+
+if __name__ == "__main__":
+    main()
