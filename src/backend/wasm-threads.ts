@@ -12,6 +12,10 @@
  * - tfjs uses (logical cores / 2) threads at most, assuming hyper-threading; on a 2-core machine
  *   that is 1, so os.cpus() reports twice the cores while the module initialises.
  *
+ * - the pool's workers stay busy-waiting for work and are ref'd, which would keep Node alive
+ *   forever: they are unref'd once the backend is up (they only ever run inside a kernel call,
+ *   while the main thread waits for them).
+ *
  * Experimental: the tfjs internals it relies on are pinned by the version check below.
  */
 import * as fs from 'fs';
@@ -21,6 +25,7 @@ import * as tf from '@tensorflow/tfjs-core';
 
 const SUPPORTED_VERSION = '4.22.0';
 
+/** Returns the function to call once `tf.setBackend('wasm')` has resolved (also after a failure). */
 export function prepareWasmThreads(threads: number): () => void {
   if (!(Number.isInteger(threads) && threads >= 1 && threads <= 8)) throw new Error(`wasm threads must be an integer in [1, 8], got ${threads}`);
   // eslint-disable-next-line @typescript-eslint/no-var-requires
@@ -58,6 +63,8 @@ export function prepareWasmThreads(threads: number): () => void {
   const cpus = osModule.cpus;
   osModule.cpus = () => [...cpus(), ...cpus()];
   return () => {
+    const pthreads = (tf.findBackend('wasm') as unknown as { wasm?: { PThread?: { runningWorkers: Worker[]; unusedWorkers: Worker[] } } } | null)?.wasm?.PThread;
+    for (const w of [...(pthreads?.runningWorkers ?? []), ...(pthreads?.unusedWorkers ?? [])]) (w as unknown as { unref(): void }).unref();
     URL.createObjectURL = createObjectURL;
     delete (Object.prototype as Record<string, unknown>).mainScriptUrlOrBlob;
     osModule.cpus = cpus;

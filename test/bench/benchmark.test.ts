@@ -15,7 +15,7 @@ test('forwardMacs counts the reference convolutions and the dense layer', () => 
 test('the benchmark machinery runs every engine with tiny settings and reports a well-formed result', async () => {
   const hasTorch = torchVersion(DEFAULT_BENCH.python) !== null;
   const before = tf.memory().numTensors;
-  const report = await runBenchmark({ steps: 1, cpuSteps: 1, batch: 2, inputSize: 8, nets: ['cnn3-112', 'vgg-64'], profile: true });
+  const report = await runBenchmark({ steps: 1, cpuSteps: 1, cpuBatch: 1, batch: 2, inputSize: 8, nets: ['cnn3-112', 'vgg-64'], profile: true });
   assert.equal(tf.memory().numTensors, before, 'no tensor leak');
   const engines = ['cpu', 'wasm', 'wasm-forward', ...(hasTorch ? ['torch'] : [])];
   assert.equal(report.results.length, 2 * engines.length);
@@ -29,6 +29,8 @@ test('the benchmark machinery runs every engine with tiny settings and reports a
   for (const r of report.results) {
     for (const key of ['msPerStep', 'imagesPerSec', 'gflops'] as const) assert.ok(Number.isFinite(r[key]) && r[key] > 0, `${r.net} ${r.engine} ${key} = ${r[key]}`);
     assert.ok(Math.abs(r.imagesPerSec - 2000 / r.msPerStep) < 1e-9);
+    // The slow cpu backend is timed at batch 1 and scaled to the net's batch of 2.
+    assert.equal(r.measuredBatch, r.engine === 'cpu' ? 1 : undefined);
   }
   assert.equal(report.torch.available, hasTorch);
 });

@@ -22,7 +22,11 @@ test('gradients of the total loss reach every trainable weight of ours (with gam
   const model = createModel(small('ours')) as ComplementaryModel;
   // gamma starts at 0, which zeroes the gradients of Wq, Wk, Wv: start it elsewhere for this check.
   const gamma = model.ssam!.weights.find((w) => w.name.includes('gamma'))!;
-  gamma.write(tf.tensor1d([0.5]));
+  tf.tidy(() => { gamma.write(tf.tensor1d([0.5])); });
+  // CAAM's bottleneck has only 2C/16 = 2 ReLU units here; with a random init both can be dead for
+  // the whole batch (zero gradient by design). z = GAP(ReLU features) >= 0, so |W1| keeps them alive.
+  const w1 = model.caam!.weights.find((w) => w.name.endsWith('w1'))!;
+  tf.tidy(() => { w1.write(tf.abs(w1.read())); });
   const images = tf.randomNormal([4, 32, 32, 3]) as tf.Tensor4D;
   const labels = tf.tensor1d([0, 1, 2, 0], 'int32');
   const { value, grads } = tf.variableGrads(() => model.loss(images, labels, { step: 0, seed: 1 }).total, trainableVariables(model));
@@ -98,7 +102,7 @@ test('inference of ours: eager path equals the saved container run on [x, x]', a
   await initBackend();
   const model = createModel(small('ours')) as ComplementaryModel;
   const gamma = model.ssam!.weights.find((w) => w.name.includes('gamma'))!;
-  gamma.write(tf.tensor1d([0.3])); // exercise SSAM too
+  tf.tidy(() => { gamma.write(tf.tensor1d([0.3])); }); // exercise SSAM too
   const x = tf.randomNormal([2, 32, 32, 3]) as tf.Tensor4D;
   const p = model.predict(x);
   const [sa, sb] = model.net.predict([x, x]) as tf.Tensor4D[];
