@@ -10,7 +10,8 @@ import * as fs from 'fs';
 import * as path from 'path';
 import type { Box } from '../common/box';
 import { Rng } from '../common/rng';
-import type { Dataset, DatasetItem, RgbImage, Split } from './dataset';
+import type { Dataset, RgbImage, Split } from './dataset';
+import { generatedDataset } from './generated-dataset';
 import { readIdxImagesAndLabels } from './idx';
 
 export const FASHION_CLASS_NAMES = ['T-shirt/top', 'Trouser', 'Pullover', 'Dress', 'Coat', 'Sandal', 'Shirt', 'Sneaker', 'Bag', 'Ankle boot'];
@@ -208,33 +209,11 @@ export function fashionClutterDataset(options: Partial<FashionClutterOptions> & 
     if (pool.clutterSize < 1 && opts.maxFragments > 0) throw new Error(`fashion-clutter: too few source images for ${split} clutter`);
     if (opts.sizes[split] > avail) throw new Error(`fashion-clutter: sizes.${split} = ${opts.sizes[split]} exceeds the ${avail} source images reserved for it`);
   }
-  const cache = new Map<string, FashionClutterSample>();
-  const items = new Map<Split, DatasetItem[]>();
-  const splitItems = (split: Split): DatasetItem[] => {
-    let list = items.get(split);
-    if (!list) {
-      list = [];
-      for (let i = 0; i < opts.sizes[split]; i++) {
-        const s = renderFashionSample(opts, sources, split, i);
-        const id = `${split}/${String(i).padStart(5, '0')}`;
-        cache.set(id, s);
-        list.push({ id, label: s.label, width: opts.imageSize, height: opts.imageSize, boxes: [s.box], hasMask: true });
-      }
-      items.set(split, list);
-    }
-    return list;
-  };
-  const sample = (item: DatasetItem) => {
-    const s = cache.get(item.id);
-    if (!s) throw new Error(`fashion-clutter: unknown item id "${item.id}"`);
-    return s;
-  };
-  return {
+  return generatedDataset({
     name: 'fashion-clutter',
     classNames: FASHION_CLASS_NAMES,
-    hasMasks: true,
-    items: splitItems,
-    loadImage: async (item) => sample(item).image,
-    loadMask: async (item) => sample(item).mask,
-  };
+    imageSize: opts.imageSize,
+    sizes: opts.sizes,
+    render: (split, i) => renderFashionSample(opts, sources, split, i),
+  });
 }

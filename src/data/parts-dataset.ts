@@ -10,7 +10,8 @@
  */
 import type { Box } from '../common/box';
 import { Rng } from '../common/rng';
-import type { Dataset, DatasetItem, RgbImage, Split } from './dataset';
+import type { Dataset, RgbImage, Split } from './dataset';
+import { generatedDataset } from './generated-dataset';
 
 export interface PartsOptions {
   seed: number;
@@ -207,35 +208,13 @@ export function partsDataset(options: Partial<PartsOptions> = {}): Dataset {
   const opts: PartsOptions = { ...DEFAULT_PARTS, ...options, sizes: { ...DEFAULT_PARTS.sizes, ...(options.sizes ?? {}) } };
   if (opts.numClasses < 2 || opts.numClasses > 8) throw new Error(`parts: numClasses must be in 2..8, got ${opts.numClasses}`);
   if (opts.imageSize < 32) throw new Error(`parts: imageSize must be >= 32, got ${opts.imageSize}`);
-  const cache = new Map<string, PartsSample>();
-  const items = new Map<Split, DatasetItem[]>();
-  const splitItems = (split: Split): DatasetItem[] => {
-    let list = items.get(split);
-    if (!list) {
-      list = [];
-      for (let i = 0; i < opts.sizes[split]; i++) {
-        const sample = renderPartsSample(opts, split, i);
-        const id = `${split}/${String(i).padStart(5, '0')}`;
-        cache.set(id, sample);
-        list.push({ id, label: sample.label, width: opts.imageSize, height: opts.imageSize, boxes: [sample.box], hasMask: true });
-      }
-      items.set(split, list);
-    }
-    return list;
-  };
-  const sample = (item: DatasetItem): PartsSample => {
-    const s = cache.get(item.id);
-    if (!s) throw new Error(`parts: unknown item id "${item.id}"`);
-    return s;
-  };
-  return {
+  return generatedDataset({
     name: 'parts',
     classNames: PARTS_CLASS_NAMES.slice(0, opts.numClasses),
-    hasMasks: true,
-    items: splitItems,
-    loadImage: async (item) => sample(item).image,
-    loadMask: async (item) => sample(item).mask,
-  };
+    imageSize: opts.imageSize,
+    sizes: opts.sizes,
+    render: (split, i) => renderPartsSample(opts, split, i),
+  });
 }
 
 /** The part's box of an item (for coverage plots and tests). */

@@ -3,24 +3,9 @@ import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs-core';
 import { initBackend } from '../../src/backend/select';
 import { conv2dBackpropFilterByConvWasm, filterGradBlock } from '../../src/backend/kernels/conv2d-backprop-filter';
-import { Rng } from '../../src/common/rng';
+import { random, relError } from '../helpers/numeric';
 
-function random(shape: number[], seed: number): Float32Array {
-  const r = new Rng(seed);
-  return Float32Array.from({ length: shape.reduce((a, b) => a * b, 1) }, () => r.next() * 2 - 1);
-}
 
-/** Largest |a - b| relative to the largest |b| (so near-zero entries do not blow up the ratio). */
-function relError(a: ArrayLike<number>, b: ArrayLike<number>): number {
-  assert.equal(a.length, b.length, 'same length');
-  let num = 0;
-  let den = 0;
-  for (let i = 0; i < b.length; i++) {
-    num = Math.max(num, Math.abs(a[i] - b[i]));
-    den = Math.max(den, Math.abs(b[i]));
-  }
-  return num / Math.max(den, 1e-12);
-}
 
 /** Runs `f` on both backends; asserts no tensor or backend-buffer leak on wasm. */
 async function onBoth<T>(f: () => T): Promise<{ wasm: T; cpu: T }> {

@@ -2,6 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import * as path from 'node:path';
+import { relError } from '../helpers/numeric';
 
 const probe = path.join(__dirname, 'fixtures', 'wasm-threads-probe.ts');
 
@@ -12,15 +13,6 @@ function runProbe(threads: number): { threads: number; conv: number[]; filterGra
   return JSON.parse(r.stdout.trim().split('\n').pop() as string);
 }
 
-function relError(a: number[], b: number[]): number {
-  let num = 0;
-  let den = 0;
-  b.forEach((v, i) => {
-    num = Math.max(num, Math.abs(a[i] - v));
-    den = Math.max(den, Math.abs(v));
-  });
-  return num / den;
-}
 
 test('multi-threaded wasm starts under Node, exits cleanly, and computes what single-threaded wasm does', () => {
   const one = runProbe(1);

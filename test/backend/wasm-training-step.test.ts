@@ -13,21 +13,9 @@ import * as tfl from '@tensorflow/tfjs-layers';
 import { initBackend } from '../../src/backend/select';
 import { stopGradient } from '../../src/method/attention-fusion-loss';
 import { Rng } from '../../src/common/rng';
+import { random, relError } from '../helpers/numeric';
 
-function random(shape: number[], seed: number, scale = 1): Float32Array {
-  const r = new Rng(seed);
-  return Float32Array.from({ length: shape.reduce((a, b) => a * b, 1) }, () => (r.next() * 2 - 1) * scale);
-}
 
-function relError(a: ArrayLike<number>, b: ArrayLike<number>): number {
-  let num = 0;
-  let den = 0;
-  for (let i = 0; i < b.length; i++) {
-    num = Math.max(num, Math.abs(a[i] - b[i]));
-    den = Math.max(den, Math.abs(b[i]));
-  }
-  return num / Math.max(den, 1e-12);
-}
 
 const N = 4;
 const S = 12;
