@@ -91,7 +91,6 @@ export function takeSnapshot(model: WsolModel, probes: ProbeSet, step: number, e
       return { full: normalisePerImage(fullMap), ex: e ? { ...e } : null } as { full: tf.Tensor3D; ex: Explanation | null } as unknown as tf.TensorContainerObject;
     }) as unknown as { full: tf.Tensor3D; ex: Explanation | null };
     const [, h, w] = full.shape;
-    const size = probes.images.shape[1];
     const maskSmall = ex ? tf.tidy(() => tf.image.resizeBilinear(ex.maskA.expandDims(3) as tf.Tensor4D, [h, w]).squeeze([3]) as tf.Tensor3D) : null;
     const a = rows(ex?.branchA ?? null);
     const b = rows(ex?.branchB ?? null);
@@ -99,7 +98,6 @@ export function takeSnapshot(model: WsolModel, probes: ProbeSet, step: number, e
     const f = rows(full)!;
     const m = rows(maskSmall);
     tf.dispose([full, maskSmall ?? [], ...(ex ? Object.values(ex) : [])]);
-    void size;
     const maps: ProbeMaps[] = probes.ids.map((id, i) => ({
       probeId: id,
       branchA: a ? a[i] : null,

@@ -12,7 +12,6 @@
  */
 import * as fs from 'fs';
 import * as path from 'path';
-import * as tf from '@tensorflow/tfjs-core';
 import { readJson, writeJsonAtomic } from '../common/atomic-write';
 import { batches } from '../data/batches';
 import type { Dataset } from '../data/dataset';
@@ -292,9 +291,4 @@ async function loadProbes(dataset: Dataset, config: TrainConfig): Promise<ProbeS
     return set;
   }
   return null;
-}
-
-/** Tensors alive now; the trainer's tests compare it before and after epochs. */
-export function liveTensorCount(): number {
-  return tf.memory().numTensors;
 }
