@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Debian packages the project uses: Jupyter (notebooks run headless), real Fashion-MNIST files,
-# a CPU PyTorch (speed reference for `wsol bench`) Chromium (checks of the exported HTML)
+# a CPU PyTorch (speed reference for `wsol bench`), Chromium (checks of the exported HTML)
 # and OpenCV + NumPy (test/oracle: wsolevaluation's metrics computed independently).
 set -euo pipefail
 PACKAGES=(jupyter-nbconvert python3-nbclient jupyter-notebook python3-ipykernel dataset-fashion-mnist python3-torch chromium python3-opencv python3-numpy)
