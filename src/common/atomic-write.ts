@@ -1,21 +1,42 @@
 import * as fs from 'fs';
 import * as path from 'path';
+import { makeDir } from './make-dir';
+
+/**
+ * Writes every byte of `data` to `fd`: `writeSync` may write fewer bytes than asked (a full disk,
+ * a signal), so loop until all are written; a write that makes no progress is an error.
+ */
+export function writeAll(fd: number, data: Uint8Array, file: string): void {
+  let done = 0;
+  while (done < data.length) {
+    const n = fs.writeSync(fd, data, done, data.length - done);
+    if (!(n > 0)) throw new Error(`cannot write ${file}: no progress after ${done} of ${data.length} bytes (disk full?)`);
+    done += n;
+  }
+}
 
 /**
  * Writes a file so that a reader (or a crash) never sees it half-written:
- * write a temp file beside it, fsync, then rename over the target.
+ * write a temp file beside it, fsync, then rename over the target. On any failure the temp
+ * file is removed and the target is left as it was.
  */
 export function writeFileAtomic(file: string, data: string | Uint8Array): void {
-  fs.mkdirSync(path.dirname(file), { recursive: true });
+  makeDir(path.dirname(file));
   const tmp = `${file}.tmp-${process.pid}-${Date.now()}`;
-  const fd = fs.openSync(tmp, 'w');
+  const bytes = typeof data === 'string' ? Buffer.from(data) : data;
   try {
-    fs.writeSync(fd, typeof data === 'string' ? Buffer.from(data) : data);
-    fs.fsyncSync(fd);
-  } finally {
-    fs.closeSync(fd);
+    const fd = fs.openSync(tmp, 'w');
+    try {
+      writeAll(fd, bytes, tmp);
+      fs.fsyncSync(fd);
+    } finally {
+      fs.closeSync(fd);
+    }
+    fs.renameSync(tmp, file);
+  } catch (err) {
+    fs.rmSync(tmp, { force: true });
+    throw err;
   }
-  fs.renameSync(tmp, file);
 }
 
 export function writeJsonAtomic(file: string, value: unknown): void {
