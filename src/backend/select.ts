@@ -10,6 +10,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
 import './register-gradients';
 import { registerWasmTrainingKernels, WASM_TRAINING_KERNELS } from './wasm-training-kernels';
+import { nativeStatus, registerNativeKernels, type NativeStatus } from './native/register';
 
 export const BACKEND_CHOICES = ['gpu', 'tensorflow', 'wasm', 'cpu'] as const;
 export type BackendChoice = (typeof BACKEND_CHOICES)[number];
@@ -30,6 +31,8 @@ export interface BackendInfo {
   wasmSimd: boolean | null;
   wasmThreads: boolean | null;
   trainingKernels: string[];
+  /** The native oneDNN kernels under wasm (src/backend/native): whether they run, and why not. */
+  native: NativeStatus | null;
   /** Why each faster engine was not taken (or that it was). */
   attempts: BackendAttempt[];
 }
@@ -85,7 +88,9 @@ async function tryWasm(): Promise<BackendAttempt> {
     require('@tensorflow/tfjs-backend-wasm');
     if (!(await tf.setBackend('wasm'))) throw new Error('tf.setBackend("wasm") returned false');
     registerWasmTrainingKernels();
-    return { choice: 'wasm', ok: true, reason: 'wasm loaded with training kernels' };
+    const native = registerNativeKernels();
+    const engine = native.active ? `native oneDNN kernels (${native.reason})` : `no native kernels: ${native.reason}`;
+    return { choice: 'wasm', ok: true, reason: `wasm loaded with training kernels; ${engine}` };
   } catch (err) {
     return { choice: 'wasm', ok: false, reason: `wasm failed: ${(err as Error).message.split('\n')[0]}` };
   }
@@ -158,6 +163,7 @@ function describe(choice: BackendChoice, forced: boolean, attempts: BackendAttem
     wasmSimd: isWasm ? tf.env().getBool('WASM_HAS_SIMD_SUPPORT') : null,
     wasmThreads: isWasm ? tf.env().getBool('WASM_HAS_MULTITHREAD_SUPPORT') : null,
     trainingKernels: isWasm ? registeredTrainingKernelNames() : [],
+    native: isWasm ? nativeStatus() : null,
     attempts,
   };
 }

@@ -1,0 +1,160 @@
+/**
+ * tfjs kernels for the wasm backend that run in the native addon (oneDNN convolutions and matrix
+ * products, OpenMP max pooling). Each one allocates its output with the wasm backend and hands the
+ * addon the wasm heap plus byte offsets: the addon reads the inputs and writes the output where
+ * they already are, so nothing is copied.
+ *
+ * A body returns null for a case it does not cover (NCHW, a PReLU activation, an int32 tensor,
+ * a batch broadcast it cannot express); the caller then runs the wasm kernel.
+ */
+import * as tf from '@tensorflow/tfjs-core';
+import type { Info, KernelArgs, WasmBackend } from '../kernels/wasm-compose';
+import type { NativeAddon } from './addon';
+
+interface NativeWasmBackend extends WasmBackend {
+  wasm: WasmBackend['wasm'] & { HEAPU8: Uint8Array };
+}
+
+export type NativeBody = (addon: NativeAddon, args: KernelArgs) => Info | null;
+
+const ACTIVATIONS: Record<string, number> = { linear: 0, relu: 1, relu6: 2, leakyrelu: 3, sigmoid: 4, elu: 5 };
+
+function offset(backend: WasmBackend, t: Info): number {
+  return backend.dataIdMap.get(t.dataId).memoryOffset;
+}
+
+const float32 = (...ts: (Info | undefined)[]) => ts.every((t) => t === undefined || t.dtype === 'float32');
+const size = (shape: number[]) => shape.reduce((a, b) => a * b, 1);
+
+/**
+ * Allocates the output, then calls the addon with the heap taken after the allocation (growing
+ * the wasm memory replaces the buffer). Frees the output if the addon throws.
+ */
+function withOutput(args: KernelArgs, shape: number[], call: (heap: Uint8Array, out: number) => void): Info {
+  const backend = args.backend as NativeWasmBackend;
+  const out = backend.makeOutput(shape, 'float32');
+  try {
+    if (size(shape) > 0) call(backend.wasm.HEAPU8, offset(backend, out));
+    return out;
+  } catch (err) {
+    backend.disposeData(out.dataId);
+    throw err;
+  }
+}
+
+function convParams(info: tf.backend_util.Conv2DInfo): number[] {
+  const p = info.padInfo;
+  return [
+    info.batchSize, info.inHeight, info.inWidth, info.inChannels, info.outChannels, info.filterHeight, info.filterWidth,
+    info.outHeight, info.outWidth, info.strideHeight, info.strideWidth, info.dilationHeight, info.dilationWidth,
+    p.top, p.left, p.bottom, p.right,
+  ];
+}
+
+/** Conv2D and FusedConv2D (bias and activation fused into the oneDNN convolution). */
+export const conv2dNative: NativeBody = (addon, args) => {
+  const { x, filter, bias, preluActivationWeights } = args.inputs as { x: Info; filter: Info; bias?: Info; preluActivationWeights?: Info };
+  const a = (args.attrs ?? {}) as unknown as tf.FusedConv2DAttrs;
+  const activation = ACTIVATIONS[a.activation ?? 'linear'];
+  if (a.dataFormat === 'NCHW' || preluActivationWeights || activation === undefined || !float32(x, filter, bias)) return null;
+  const info = tf.backend_util.computeConv2DInfo(
+    x.shape as [number, number, number, number], filter.shape as [number, number, number, number],
+    a.strides, a.dilations ?? 1, a.pad, a.dimRoundingMode, false, 'channelsLast',
+  );
+  if (bias && size(bias.shape) !== info.outChannels) return null;
+  if (size(x.shape) === 0 || size(filter.shape) === 0) return null;
+  const backend = args.backend as WasmBackend;
+  return withOutput(args, info.outShape, (heap, y) => {
+    const biasAt = bias ? offset(backend, bias) : -1;
+    addon.conv2d(heap, Float64Array.from([...convParams(info), offset(backend, x), offset(backend, filter), biasAt, y, activation, a.leakyreluAlpha ?? 0.2]));
+  });
+};
+
+export const conv2dBackpropInputNative: NativeBody = (addon, args) => {
+  const { dy, filter } = args.inputs as { dy: Info; filter: Info };
+  const a = (args.attrs ?? {}) as unknown as tf.Conv2DBackpropInputAttrs;
+  if (a.dataFormat === 'NCHW' || !float32(dy, filter)) return null;
+  const info = tf.backend_util.computeConv2DInfo(a.inputShape, filter.shape as [number, number, number, number], a.strides, 1, a.pad, a.dimRoundingMode, false, 'channelsLast');
+  if (!tf.util.arraysEqual(info.outShape, dy.shape) || size(a.inputShape) === 0 || size(dy.shape) === 0) return null;
+  const backend = args.backend as WasmBackend;
+  return withOutput(args, a.inputShape, (heap, dx) => {
+    addon.conv2dBackpropInput(heap, Float64Array.from([...convParams(info), offset(backend, dy), offset(backend, filter), dx]));
+  });
+};
+
+export const conv2dBackpropFilterNative: NativeBody = (addon, args) => {
+  const { x, dy } = args.inputs as { x: Info; dy: Info };
+  const a = (args.attrs ?? {}) as unknown as tf.Conv2DBackpropFilterAttrs;
+  if (a.dataFormat === 'NCHW' || !float32(x, dy)) return null;
+  const info = tf.backend_util.computeConv2DInfo(x.shape as [number, number, number, number], a.filterShape, a.strides, 1, a.pad, a.dimRoundingMode, false, 'channelsLast');
+  if (!tf.util.arraysEqual(info.outShape, dy.shape) || size(x.shape) === 0 || size(dy.shape) === 0) return null;
+  const backend = args.backend as WasmBackend;
+  return withOutput(args, a.filterShape, (heap, dw) => {
+    addon.conv2dBackpropFilter(heap, Float64Array.from([...convParams(info), offset(backend, x), offset(backend, dy), dw]));
+  });
+};
+
+function poolParams(info: tf.backend_util.Conv2DInfo): number[] {
+  return [
+    info.batchSize, info.inHeight, info.inWidth, info.inChannels, info.outHeight, info.outWidth, info.filterHeight, info.filterWidth,
+    info.strideHeight, info.strideWidth, info.dilationHeight, info.dilationWidth, info.padInfo.top, info.padInfo.left,
+  ];
+}
+
+export const maxPoolNative: NativeBody = (addon, args) => {
+  const { x } = args.inputs as { x: Info };
+  const a = (args.attrs ?? {}) as unknown as tf.MaxPoolAttrs;
+  if (!float32(x) || x.shape.length !== 4 || size(x.shape) === 0) return null;
+  const info = tf.backend_util.computePool2DInfo(x.shape as [number, number, number, number], a.filterSize, a.strides, 1, a.pad, a.dimRoundingMode);
+  const backend = args.backend as WasmBackend;
+  return withOutput(args, info.outShape, (heap, y) => addon.maxPool(heap, Float64Array.from([...poolParams(info), offset(backend, x), y])));
+};
+
+export const maxPoolGradNative: NativeBody = (addon, args) => {
+  const { dy, input } = args.inputs as { dy: Info; input: Info };
+  const a = (args.attrs ?? {}) as unknown as tf.MaxPoolGradAttrs;
+  if (!float32(dy, input) || input.shape.length !== 4 || size(input.shape) === 0) return null;
+  const info = tf.backend_util.computePool2DInfo(input.shape as [number, number, number, number], a.filterSize, a.strides, 1, a.pad, a.dimRoundingMode);
+  if (!tf.util.arraysEqual(info.outShape, dy.shape)) return null;
+  const backend = args.backend as WasmBackend;
+  return withOutput(args, input.shape, (heap, dx) => {
+    addon.maxPoolGrad(heap, Float64Array.from([...poolParams(info), offset(backend, input), offset(backend, dy), dx]));
+  });
+};
+
+/**
+ * BatchMatMul for rank >= 2 when each operand's batch is either the output's batch (same order)
+ * or a single matrix that is broadcast; transposes are strides in oneDNN, never copies.
+ */
+export const batchMatMulNative: NativeBody = (addon, args) => {
+  const { a, b } = args.inputs as { a: Info; b: Info };
+  const { transposeA, transposeB } = (args.attrs ?? {}) as unknown as tf.BatchMatMulAttrs;
+  if (!float32(a, b) || a.shape.length < 2 || b.shape.length < 2) return null;
+  const ra = a.shape.length;
+  const rb = b.shape.length;
+  const m = transposeA ? a.shape[ra - 1] : a.shape[ra - 2];
+  const k = transposeA ? a.shape[ra - 2] : a.shape[ra - 1];
+  const kb = transposeB ? b.shape[rb - 1] : b.shape[rb - 2];
+  const n = transposeB ? b.shape[rb - 2] : b.shape[rb - 1];
+  if (k !== kb || m * k * n === 0) return null;
+  const batchShape = tf.backend_util.assertAndGetBroadcastShape(a.shape.slice(0, -2), b.shape.slice(0, -2));
+  const ba = size(a.shape.slice(0, -2));
+  const bb = size(b.shape.slice(0, -2));
+  const bc = size(batchShape);
+  if (!((ba === bc || ba === 1) && (bb === bc || bb === 1))) return null;
+  const backend = args.backend as WasmBackend;
+  return withOutput(args, [...batchShape, m, n], (heap, c) => {
+    addon.batchMatMul(heap, Float64Array.from([ba, bb, m, k, n, transposeA ? 1 : 0, transposeB ? 1 : 0, offset(backend, a), offset(backend, b), c]));
+  });
+};
+
+/** Kernel name -> native body, in the order of the training profile. */
+export const NATIVE_KERNELS: Record<string, NativeBody> = {
+  Conv2D: conv2dNative,
+  FusedConv2D: conv2dNative,
+  Conv2DBackpropInput: conv2dBackpropInputNative,
+  Conv2DBackpropFilter: conv2dBackpropFilterNative,
+  MaxPool: maxPoolNative,
+  MaxPoolGrad: maxPoolGradNative,
+  BatchMatMul: batchMatMulNative,
+};

@@ -1,0 +1,489 @@
+// Native CPU kernels for the wasm backend of tfjs, over oneDNN (Debian's libdnnl, OpenMP build).
+//
+// Every function works in place on the wasm heap: JS passes the heap (a Uint8Array over the
+// wasm memory, `backend.wasm.HEAPU8`) and byte offsets of the tensors, already allocated by the
+// wasm backend; nothing is copied in or out. Layouts are tfjs's: activations NHWC, conv filters
+// HWIO, matrices row-major. Parameters come as one Float64Array (offsets can exceed 2^31).
+//
+// oneDNN primitives are cached by shape; each call only wraps the heap pointers in memory objects.
+// Errors (a shape oneDNN rejects, an offset outside the heap) throw a JS Error; the TypeScript side
+// then runs the wasm kernel instead.
+#include <napi.h>
+#include <oneapi/dnnl/dnnl.hpp>
+#include <omp.h>
+
+#include <cmath>
+#include <cstdint>
+#include <limits>
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace {
+
+using dnnl::memory;
+using tag = memory::format_tag;
+using dt = memory::data_type;
+using Key = std::vector<int64_t>;
+
+dnnl::engine& Engine() {
+  static dnnl::engine e(dnnl::engine::kind::cpu, 0);
+  return e;
+}
+
+dnnl::stream& Stream() {
+  static dnnl::stream s(Engine());
+  return s;
+}
+
+struct Heap {
+  uint8_t* base;
+  size_t bytes;
+};
+
+Heap GetHeap(const Napi::Env& env, const Napi::Value& v) {
+  napi_typedarray_type type;
+  size_t length = 0;
+  void* data = nullptr;
+  napi_value buffer;
+  size_t byteOffset = 0;
+  bool isTyped = false;
+  napi_is_typedarray(env, v, &isTyped);
+  if (!isTyped || napi_get_typedarray_info(env, v, &type, &length, &data, &buffer, &byteOffset) != napi_ok || type != napi_uint8_array) {
+    throw Napi::TypeError::New(env, "wsol_native: argument 0 must be the wasm heap as a Uint8Array");
+  }
+  return {static_cast<uint8_t*>(data), length};
+}
+
+std::vector<double> GetParams(const Napi::Env& env, const Napi::Value& v, size_t expected, const char* fn) {
+  if (!v.IsTypedArray() || v.As<Napi::TypedArray>().TypedArrayType() != napi_float64_array) {
+    throw Napi::TypeError::New(env, std::string("wsol_native.") + fn + ": argument 1 must be a Float64Array of parameters");
+  }
+  auto a = v.As<Napi::Float64Array>();
+  if (a.ElementLength() != expected) {
+    throw Napi::RangeError::New(env, std::string("wsol_native.") + fn + ": expected " + std::to_string(expected) + " parameters, got " +
+                                         std::to_string(a.ElementLength()));
+  }
+  return std::vector<double>(a.Data(), a.Data() + expected);
+}
+
+// A float32 tensor of `count` elements at byte `offset` in the heap, bounds-checked.
+float* At(const Napi::Env& env, const Heap& h, double offset, int64_t count, const char* what) {
+  if (!(offset >= 0) || std::fmod(offset, 4.0) != 0 || count < 0 || offset + 4.0 * static_cast<double>(count) > static_cast<double>(h.bytes)) {
+    throw Napi::RangeError::New(env, std::string("wsol_native: tensor ") + what + " at byte " + std::to_string(offset) + " (" + std::to_string(count) +
+                                         " floats) lies outside the wasm heap of " + std::to_string(h.bytes) + " bytes");
+  }
+  return reinterpret_cast<float*>(h.base + static_cast<size_t>(offset));
+}
+
+// ---------------------------------------------------------------- convolutions
+
+// Shape of one 2D convolution (NHWC / HWIO), as computed by tfjs's computeConv2DInfo.
+struct ConvShape {
+  int64_t n, ih, iw, ic, oc, kh, kw, oh, ow, sh, sw, dh, dw, pt, pl, pb, pr;
+  static constexpr size_t kCount = 17;
+  explicit ConvShape(const double* p)
+      : n(p[0]), ih(p[1]), iw(p[2]), ic(p[3]), oc(p[4]), kh(p[5]), kw(p[6]), oh(p[7]), ow(p[8]), sh(p[9]), sw(p[10]), dh(p[11]), dw(p[12]),
+        pt(p[13]), pl(p[14]), pb(p[15]), pr(p[16]) {}
+  Key key() const { return {n, ih, iw, ic, oc, kh, kw, oh, ow, sh, sw, dh, dw, pt, pl, pb, pr}; }
+  memory::desc src() const { return memory::desc({n, ic, ih, iw}, dt::f32, tag::nhwc); }
+  memory::desc dst() const { return memory::desc({n, oc, oh, ow}, dt::f32, tag::nhwc); }
+  memory::desc weightsUser() const { return memory::desc({oc, ic, kh, kw}, dt::f32, tag::hwio); }
+  memory::desc weightsAny() const { return memory::desc({oc, ic, kh, kw}, dt::f32, tag::any); }
+  memory::dims strides() const { return {sh, sw}; }
+  memory::dims dilates() const { return {dh - 1, dw - 1}; }
+  memory::dims padL() const { return {pt, pl}; }
+  memory::dims padR() const { return {pb, pr}; }
+  int64_t srcSize() const { return n * ih * iw * ic; }
+  int64_t dstSize() const { return n * oh * ow * oc; }
+  int64_t weightsSize() const { return kh * kw * ic * oc; }
+  dnnl::convolution_forward::primitive_desc forwardHint() const {
+    dnnl::convolution_forward::desc d(dnnl::prop_kind::forward_training, dnnl::algorithm::convolution_direct, src(), weightsAny(), dst(), strides(),
+                                      dilates(), padL(), padR());
+    return dnnl::convolution_forward::primitive_desc(d, Engine());
+  }
+};
+
+// Activation codes shared with kernels.ts.
+enum Activation { kLinear = 0, kRelu = 1, kRelu6 = 2, kLeakyRelu = 3, kSigmoid = 4, kElu = 5 };
+
+struct ConvForward {
+  dnnl::convolution_forward prim;
+  memory::desc srcMd, dstMd, userWeightsMd, biasMd;
+  bool reorderWeights = false;
+  dnnl::reorder weightsReorder;
+  memory weights;  // in the primitive's preferred layout, refreshed each call
+};
+
+struct ConvBackwardData {
+  dnnl::convolution_backward_data prim;
+  memory::desc diffSrcMd, diffDstMd, userWeightsMd;
+  bool reorderWeights = false;
+  dnnl::reorder weightsReorder;
+  memory weights;
+};
+
+struct ConvBackwardWeights {
+  dnnl::convolution_backward_weights prim;
+  memory::desc srcMd, diffDstMd, userWeightsMd;
+  bool reorderWeights = false;
+  dnnl::reorder weightsReorder;  // from the primitive's layout to HWIO
+  memory diffWeights;
+};
+
+std::map<Key, std::unique_ptr<ConvForward>> convForwardCache;
+std::map<Key, std::unique_ptr<ConvBackwardData>> convBackwardDataCache;
+std::map<Key, std::unique_ptr<ConvBackwardWeights>> convBackwardWeightsCache;
+
+ConvForward& GetConvForward(const ConvShape& s, bool bias, int activation, float alpha) {
+  Key key = s.key();
+  key.push_back(bias);
+  key.push_back(activation);
+  key.push_back(static_cast<int64_t>(std::llround(static_cast<double>(alpha) * 1e9)));
+  auto it = convForwardCache.find(key);
+  if (it != convForwardCache.end()) return *it->second;
+  auto e = std::make_unique<ConvForward>();
+  e->srcMd = s.src();
+  e->dstMd = s.dst();
+  e->userWeightsMd = s.weightsUser();
+  e->biasMd = memory::desc({s.oc}, dt::f32, tag::x);
+  auto d = bias ? dnnl::convolution_forward::desc(dnnl::prop_kind::forward_training, dnnl::algorithm::convolution_direct, e->srcMd, s.weightsAny(),
+                                                  e->biasMd, e->dstMd, s.strides(), s.dilates(), s.padL(), s.padR())
+                : dnnl::convolution_forward::desc(dnnl::prop_kind::forward_training, dnnl::algorithm::convolution_direct, e->srcMd, s.weightsAny(),
+                                                  e->dstMd, s.strides(), s.dilates(), s.padL(), s.padR());
+  dnnl::post_ops ops;
+  switch (activation) {
+    case kLinear: break;
+    case kRelu: ops.append_eltwise(1.f, dnnl::algorithm::eltwise_relu, 0.f, 0.f); break;
+    case kRelu6: ops.append_eltwise(1.f, dnnl::algorithm::eltwise_clip, 0.f, 6.f); break;
+    case kLeakyRelu: ops.append_eltwise(1.f, dnnl::algorithm::eltwise_relu, alpha, 0.f); break;
+    case kSigmoid: ops.append_eltwise(1.f, dnnl::algorithm::eltwise_logistic, 0.f, 0.f); break;
+    case kElu: ops.append_eltwise(1.f, dnnl::algorithm::eltwise_elu, 1.f, 0.f); break;
+    default: throw std::runtime_error("unknown activation code " + std::to_string(activation));
+  }
+  dnnl::primitive_attr attr;
+  attr.set_post_ops(ops);
+  dnnl::convolution_forward::primitive_desc pd(d, attr, Engine());
+  e->prim = dnnl::convolution_forward(pd);
+  if (pd.weights_desc() != e->userWeightsMd) {
+    e->reorderWeights = true;
+    e->weights = memory(pd.weights_desc(), Engine());
+    e->weightsReorder = dnnl::reorder(memory(e->userWeightsMd, Engine(), nullptr), e->weights);
+  }
+  auto& ref = *e;
+  convForwardCache.emplace(std::move(key), std::move(e));
+  return ref;
+}
+
+ConvBackwardData& GetConvBackwardData(const ConvShape& s) {
+  Key key = s.key();
+  auto it = convBackwardDataCache.find(key);
+  if (it != convBackwardDataCache.end()) return *it->second;
+  auto e = std::make_unique<ConvBackwardData>();
+  e->diffSrcMd = s.src();
+  e->diffDstMd = s.dst();
+  e->userWeightsMd = s.weightsUser();
+  dnnl::convolution_backward_data::desc d(dnnl::algorithm::convolution_direct, e->diffSrcMd, s.weightsAny(), e->diffDstMd, s.strides(), s.dilates(),
+                                          s.padL(), s.padR());
+  dnnl::convolution_backward_data::primitive_desc pd(d, Engine(), s.forwardHint());
+  e->prim = dnnl::convolution_backward_data(pd);
+  if (pd.weights_desc() != e->userWeightsMd) {
+    e->reorderWeights = true;
+    e->weights = memory(pd.weights_desc(), Engine());
+    e->weightsReorder = dnnl::reorder(memory(e->userWeightsMd, Engine(), nullptr), e->weights);
+  }
+  auto& ref = *e;
+  convBackwardDataCache.emplace(std::move(key), std::move(e));
+  return ref;
+}
+
+ConvBackwardWeights& GetConvBackwardWeights(const ConvShape& s) {
+  Key key = s.key();
+  auto it = convBackwardWeightsCache.find(key);
+  if (it != convBackwardWeightsCache.end()) return *it->second;
+  auto e = std::make_unique<ConvBackwardWeights>();
+  e->srcMd = s.src();
+  e->diffDstMd = s.dst();
+  e->userWeightsMd = s.weightsUser();
+  dnnl::convolution_backward_weights::desc d(dnnl::algorithm::convolution_direct, e->srcMd, s.weightsAny(), e->diffDstMd, s.strides(), s.dilates(),
+                                             s.padL(), s.padR());
+  dnnl::convolution_backward_weights::primitive_desc pd(d, Engine(), s.forwardHint());
+  e->prim = dnnl::convolution_backward_weights(pd);
+  if (pd.diff_weights_desc() != e->userWeightsMd) {
+    e->reorderWeights = true;
+    e->diffWeights = memory(pd.diff_weights_desc(), Engine());
+    e->weightsReorder = dnnl::reorder(e->diffWeights, memory(e->userWeightsMd, Engine(), nullptr));
+  }
+  auto& ref = *e;
+  convBackwardWeightsCache.emplace(std::move(key), std::move(e));
+  return ref;
+}
+
+// conv2d(heap, params): params = ConvShape, x, filter, bias (-1: none), y byte offsets, activation, alpha.
+Napi::Value Conv2D(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  Heap h = GetHeap(env, info[0]);
+  auto p = GetParams(env, info[1], ConvShape::kCount + 6, "conv2d");
+  ConvShape s(p.data());
+  const double* o = p.data() + ConvShape::kCount;
+  float* x = At(env, h, o[0], s.srcSize(), "x");
+  float* w = At(env, h, o[1], s.weightsSize(), "filter");
+  bool hasBias = o[2] >= 0;
+  float* b = hasBias ? At(env, h, o[2], s.oc, "bias") : nullptr;
+  float* y = At(env, h, o[3], s.dstSize(), "y");
+  auto& e = GetConvForward(s, hasBias, static_cast<int>(o[4]), static_cast<float>(o[5]));
+  auto& eng = Engine();
+  auto& st = Stream();
+  memory userWeights(e.userWeightsMd, eng, w);
+  if (e.reorderWeights) e.weightsReorder.execute(st, userWeights, e.weights);
+  std::unordered_map<int, memory> args{{DNNL_ARG_SRC, memory(e.srcMd, eng, x)},
+                                       {DNNL_ARG_WEIGHTS, e.reorderWeights ? e.weights : userWeights},
+                                       {DNNL_ARG_DST, memory(e.dstMd, eng, y)}};
+  if (hasBias) args.emplace(DNNL_ARG_BIAS, memory(e.biasMd, eng, b));
+  e.prim.execute(st, args);
+  st.wait();
+  return env.Undefined();
+}
+
+// conv2dBackpropInput(heap, params): params = ConvShape, dy, filter, dx byte offsets.
+Napi::Value Conv2DBackpropInput(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  Heap h = GetHeap(env, info[0]);
+  auto p = GetParams(env, info[1], ConvShape::kCount + 3, "conv2dBackpropInput");
+  ConvShape s(p.data());
+  const double* o = p.data() + ConvShape::kCount;
+  float* dy = At(env, h, o[0], s.dstSize(), "dy");
+  float* w = At(env, h, o[1], s.weightsSize(), "filter");
+  float* dx = At(env, h, o[2], s.srcSize(), "dx");
+  auto& e = GetConvBackwardData(s);
+  auto& eng = Engine();
+  auto& st = Stream();
+  memory userWeights(e.userWeightsMd, eng, w);
+  if (e.reorderWeights) e.weightsReorder.execute(st, userWeights, e.weights);
+  e.prim.execute(st, {{DNNL_ARG_DIFF_DST, memory(e.diffDstMd, eng, dy)},
+                      {DNNL_ARG_WEIGHTS, e.reorderWeights ? e.weights : userWeights},
+                      {DNNL_ARG_DIFF_SRC, memory(e.diffSrcMd, eng, dx)}});
+  st.wait();
+  return env.Undefined();
+}
+
+// conv2dBackpropFilter(heap, params): params = ConvShape, x, dy, dw byte offsets.
+Napi::Value Conv2DBackpropFilter(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  Heap h = GetHeap(env, info[0]);
+  auto p = GetParams(env, info[1], ConvShape::kCount + 3, "conv2dBackpropFilter");
+  ConvShape s(p.data());
+  const double* o = p.data() + ConvShape::kCount;
+  float* x = At(env, h, o[0], s.srcSize(), "x");
+  float* dy = At(env, h, o[1], s.dstSize(), "dy");
+  float* dw = At(env, h, o[2], s.weightsSize(), "dw");
+  auto& e = GetConvBackwardWeights(s);
+  auto& eng = Engine();
+  auto& st = Stream();
+  memory userWeights(e.userWeightsMd, eng, dw);
+  e.prim.execute(st, {{DNNL_ARG_SRC, memory(e.srcMd, eng, x)},
+                      {DNNL_ARG_DIFF_DST, memory(e.diffDstMd, eng, dy)},
+                      {DNNL_ARG_DIFF_WEIGHTS, e.reorderWeights ? e.diffWeights : userWeights}});
+  if (e.reorderWeights) e.weightsReorder.execute(st, e.diffWeights, userWeights);
+  st.wait();
+  return env.Undefined();
+}
+
+// ---------------------------------------------------------------- max pooling (tfjs semantics)
+
+// Window geometry of one NHWC max pool, as computed by tfjs's computePool2DInfo.
+struct PoolShape {
+  int64_t n, ih, iw, c, oh, ow, fh, fw, sh, sw, dh, dw, pt, pl;
+  static constexpr size_t kCount = 14;
+  explicit PoolShape(const double* p)
+      : n(p[0]), ih(p[1]), iw(p[2]), c(p[3]), oh(p[4]), ow(p[5]), fh(p[6]), fw(p[7]), sh(p[8]), sw(p[9]), dh(p[10]), dw(p[11]), pt(p[12]), pl(p[13]) {}
+  int64_t inSize() const { return n * ih * iw * c; }
+  int64_t outSize() const { return n * oh * ow * c; }
+};
+
+constexpr int64_t kChannelBlock = 16;
+
+// For channels [c0, c1) of batch entry b, calls visit(outIndex, inIndexOfMax or -1) per output.
+// The maximum is the first strictly greatest value in row-major window order, padding skipped,
+// exactly as tfjs's cpu backend picks it (a window of NaN or -Infinity has none).
+template <typename Visit>
+void ForEachWindowMax(const PoolShape& s, const float* x, int64_t b, int64_t c0, int64_t c1, Visit visit) {
+  float best[kChannelBlock];
+  int64_t where[kChannelBlock];
+  const int64_t nc = c1 - c0;
+  for (int64_t oy = 0; oy < s.oh; oy++) {
+    const int64_t y0 = oy * s.sh - s.pt;
+    for (int64_t ox = 0; ox < s.ow; ox++) {
+      const int64_t x0 = ox * s.sw - s.pl;
+      for (int64_t k = 0; k < nc; k++) {
+        best[k] = -std::numeric_limits<float>::infinity();
+        where[k] = -1;
+      }
+      for (int64_t a = 0; a < s.fh; a++) {
+        const int64_t iy = y0 + a * s.dh;
+        if (iy < 0 || iy >= s.ih) continue;
+        for (int64_t bb = 0; bb < s.fw; bb++) {
+          const int64_t ix = x0 + bb * s.dw;
+          if (ix < 0 || ix >= s.iw) continue;
+          const int64_t base = ((b * s.ih + iy) * s.iw + ix) * s.c + c0;
+          for (int64_t k = 0; k < nc; k++) {
+            const float v = x[base + k];
+            if (v > best[k]) {
+              best[k] = v;
+              where[k] = base + k;
+            }
+          }
+        }
+      }
+      const int64_t outBase = ((b * s.oh + oy) * s.ow + ox) * s.c + c0;
+      for (int64_t k = 0; k < nc; k++) visit(outBase + k, where[k]);
+    }
+  }
+}
+
+// maxPool(heap, params): params = PoolShape, x, y byte offsets.
+Napi::Value MaxPool(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  Heap h = GetHeap(env, info[0]);
+  auto p = GetParams(env, info[1], PoolShape::kCount + 2, "maxPool");
+  PoolShape s(p.data());
+  const double* o = p.data() + PoolShape::kCount;
+  const float* x = At(env, h, o[0], s.inSize(), "x");
+  float* y = At(env, h, o[1], s.outSize(), "y");
+  const int64_t blocks = (s.c + kChannelBlock - 1) / kChannelBlock;
+#pragma omp parallel for collapse(2) schedule(static)
+  for (int64_t b = 0; b < s.n; b++) {
+    for (int64_t cb = 0; cb < blocks; cb++) {
+      const int64_t c0 = cb * kChannelBlock;
+      const int64_t c1 = std::min(s.c, c0 + kChannelBlock);
+      // A window with no maximum (all NaN or padding) gives NaN, as tfjs's cpu backend does for NaN input.
+      ForEachWindowMax(s, x, b, c0, c1, [&](int64_t out, int64_t at) { y[out] = at >= 0 ? x[at] : std::numeric_limits<float>::quiet_NaN(); });
+    }
+  }
+  return env.Undefined();
+}
+
+// maxPoolGrad(heap, params): params = PoolShape, x, dy, dx byte offsets.
+Napi::Value MaxPoolGrad(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  Heap h = GetHeap(env, info[0]);
+  auto p = GetParams(env, info[1], PoolShape::kCount + 3, "maxPoolGrad");
+  PoolShape s(p.data());
+  const double* o = p.data() + PoolShape::kCount;
+  const float* x = At(env, h, o[0], s.inSize(), "x");
+  const float* dy = At(env, h, o[1], s.outSize(), "dy");
+  float* dx = At(env, h, o[2], s.inSize(), "dx");
+  const int64_t blocks = (s.c + kChannelBlock - 1) / kChannelBlock;
+  const int64_t perImage = s.ih * s.iw * s.c;
+#pragma omp parallel for schedule(static)
+  for (int64_t b = 0; b < s.n; b++) std::fill(dx + b * perImage, dx + (b + 1) * perImage, 0.f);
+  // Each (batch entry, channel block) owns its own dx entries: no two threads add to the same one.
+#pragma omp parallel for collapse(2) schedule(static)
+  for (int64_t b = 0; b < s.n; b++) {
+    for (int64_t cb = 0; cb < blocks; cb++) {
+      const int64_t c0 = cb * kChannelBlock;
+      const int64_t c1 = std::min(s.c, c0 + kChannelBlock);
+      ForEachWindowMax(s, x, b, c0, c1, [&](int64_t out, int64_t at) {
+        if (at >= 0) dx[at] += dy[out];
+      });
+    }
+  }
+  return env.Undefined();
+}
+
+// ---------------------------------------------------------------- matrix products
+
+struct MatMul {
+  dnnl::matmul prim;
+  memory::desc aMd, bMd, cMd;
+};
+
+std::map<Key, std::unique_ptr<MatMul>> matMulCache;
+
+// batchMatMul(heap, params): params = batchA, batchB, m, k, n, transposeA, transposeB, a, b, c byte offsets.
+// A is [batchA, m, k] ([batchA, k, m] when transposed), B [batchB, k, n] ([batchB, n, k]); a batch of 1
+// is broadcast; C is [max(batchA, batchB), m, n].
+Napi::Value BatchMatMul(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  Heap h = GetHeap(env, info[0]);
+  auto p = GetParams(env, info[1], 10, "batchMatMul");
+  const int64_t ba = p[0], bb = p[1], m = p[2], k = p[3], n = p[4], ta = p[5], tb = p[6];
+  const int64_t bc = std::max(ba, bb);
+  if (!((ba == bc || ba == 1) && (bb == bc || bb == 1))) throw Napi::RangeError::New(env, "wsol_native.batchMatMul: batch sizes do not broadcast");
+  float* a = At(env, h, p[7], ba * m * k, "a");
+  float* b = At(env, h, p[8], bb * k * n, "b");
+  float* c = At(env, h, p[9], bc * m * n, "c");
+  Key key{ba, bb, m, k, n, ta, tb};
+  auto it = matMulCache.find(key);
+  if (it == matMulCache.end()) {
+    auto e = std::make_unique<MatMul>();
+    e->aMd = memory::desc({ba, m, k}, dt::f32, ta ? memory::dims{m * k, 1, m} : memory::dims{m * k, k, 1});
+    e->bMd = memory::desc({bb, k, n}, dt::f32, tb ? memory::dims{k * n, 1, k} : memory::dims{k * n, n, 1});
+    e->cMd = memory::desc({bc, m, n}, dt::f32, tag::abc);
+    dnnl::matmul::desc d(e->aMd, e->bMd, e->cMd);
+    e->prim = dnnl::matmul(dnnl::matmul::primitive_desc(d, Engine()));
+    it = matMulCache.emplace(key, std::move(e)).first;
+  }
+  auto& e = *it->second;
+  auto& eng = Engine();
+  auto& st = Stream();
+  e.prim.execute(st, {{DNNL_ARG_SRC, memory(e.aMd, eng, a)}, {DNNL_ARG_WEIGHTS, memory(e.bMd, eng, b)}, {DNNL_ARG_DST, memory(e.cMd, eng, c)}});
+  st.wait();
+  return env.Undefined();
+}
+
+// ---------------------------------------------------------------- module
+
+// info(): what the addon runs on, for `wsol info`.
+Napi::Value Info(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  auto v = dnnl::version();
+  Napi::Object o = Napi::Object::New(env);
+  o.Set("onednn", std::to_string(v->major) + "." + std::to_string(v->minor) + "." + std::to_string(v->patch));
+  o.Set("cpuRuntime", v->cpu_runtime == DNNL_RUNTIME_OMP ? "OpenMP" : v->cpu_runtime == DNNL_RUNTIME_TBB ? "TBB" : "other");
+  o.Set("threads", omp_get_max_threads());
+  int isa = static_cast<int>(dnnl::get_effective_cpu_isa());
+  o.Set("isa", isa);
+  size_t cached = convForwardCache.size() + convBackwardDataCache.size() + convBackwardWeightsCache.size() + matMulCache.size();
+  o.Set("cachedPrimitives", static_cast<double>(cached));
+  return o;
+}
+
+// clearCache(): drops every cached primitive (tests; frees their scratch memory).
+Napi::Value ClearCache(const Napi::CallbackInfo& info) {
+  convForwardCache.clear();
+  convBackwardDataCache.clear();
+  convBackwardWeightsCache.clear();
+  matMulCache.clear();
+  return info.Env().Undefined();
+}
+
+template <Napi::Value (*F)(const Napi::CallbackInfo&)>
+Napi::Value Guarded(const Napi::CallbackInfo& info) {
+  try {
+    return F(info);
+  } catch (const Napi::Error&) {
+    throw;
+  } catch (const dnnl::error& e) {
+    throw Napi::Error::New(info.Env(), std::string("oneDNN: ") + e.what() + " (status " + std::to_string(static_cast<int>(e.status)) + ")");
+  } catch (const std::exception& e) {
+    throw Napi::Error::New(info.Env(), std::string("wsol_native: ") + e.what());
+  }
+}
+
+Napi::Object Init(Napi::Env env, Napi::Object exports) {
+  exports.Set("conv2d", Napi::Function::New(env, Guarded<Conv2D>, "conv2d"));
+  exports.Set("conv2dBackpropInput", Napi::Function::New(env, Guarded<Conv2DBackpropInput>, "conv2dBackpropInput"));
+  exports.Set("conv2dBackpropFilter", Napi::Function::New(env, Guarded<Conv2DBackpropFilter>, "conv2dBackpropFilter"));
+  exports.Set("maxPool", Napi::Function::New(env, Guarded<MaxPool>, "maxPool"));
+  exports.Set("maxPoolGrad", Napi::Function::New(env, Guarded<MaxPoolGrad>, "maxPoolGrad"));
+  exports.Set("batchMatMul", Napi::Function::New(env, Guarded<BatchMatMul>, "batchMatMul"));
+  exports.Set("info", Napi::Function::New(env, Info, "info"));
+  exports.Set("clearCache", Napi::Function::New(env, ClearCache, "clearCache"));
+  return exports;
+}
+
+}  // namespace
+
+NODE_API_MODULE(wsol_native, Init)
