@@ -1,18 +1,21 @@
 /**
  * The one place that chooses the tfjs backend.
  *
- * Order: `gpu` (tfjs-node-gpu with a visible NVIDIA GPU) -> `tensorflow` (tfjs-node)
- * -> `wasm` (with this project's training kernels) -> `cpu` (pure JS).
- * `WSOL_BACKEND=gpu|tensorflow|wasm|cpu` forces one and fails loudly if it cannot load.
+ * Order: `gpu` (tfjs-node-gpu with a visible NVIDIA GPU) -> `webgpu` (a hardware WebGPU adapter
+ * through Dawn, src/backend/webgpu/) -> `tensorflow` (tfjs-node) -> `wasm` (with this project's
+ * training kernels) -> `cpu` (pure JS).
+ * `WSOL_BACKEND=gpu|webgpu|tensorflow|wasm|cpu` forces one and fails loudly if it cannot load
+ * (forced `webgpu` also accepts a software adapter such as lavapipe).
  */
 import * as fs from 'fs';
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
 import './register-gradients';
 import { registerWasmTrainingKernels, WASM_TRAINING_KERNELS } from './wasm-training-kernels';
+import { initWebgpu, webgpuAdapter, WEBGPU_KERNELS } from './webgpu/webgpu-backend';
 import { nativeStatus, registerNativeKernels, type NativeStatus } from './native/register';
 
-export const BACKEND_CHOICES = ['gpu', 'tensorflow', 'wasm', 'cpu'] as const;
+export const BACKEND_CHOICES = ['gpu', 'webgpu', 'tensorflow', 'wasm', 'cpu'] as const;
 export type BackendChoice = (typeof BACKEND_CHOICES)[number];
 
 export interface BackendAttempt {
@@ -31,6 +34,8 @@ export interface BackendInfo {
   wasmSimd: boolean | null;
   wasmThreads: boolean | null;
   trainingKernels: string[];
+  /** The WebGPU adapter (e.g. "NVIDIA H200 (nvidia, ...)") when the choice is `webgpu`, else null. */
+  webgpuAdapter: string | null;
   /** The native oneDNN kernels under wasm (src/backend/native): whether they run, and why not. */
   native: NativeStatus | null;
   /** Why each faster engine was not taken (or that it was). */
@@ -43,6 +48,10 @@ const INSTALL_HINTS: Record<BackendChoice, string> = {
     'libtensorflow, an NVIDIA GPU, CUDA 11.2 and cuDNN 8.1)',
   tensorflow:
     'install it with `npm install @tensorflow/tfjs-node@4.22.0` (its install script downloads libtensorflow)',
+  webgpu:
+    'reinstall the project dependencies (`npm ci`: the `webgpu` package ships Dawn) and install the Vulkan loader ' +
+    '(`sudo apt-get install libvulkan1`) and your GPU driver\'s Vulkan driver (NVIDIA: the driver\'s libnvidia-gl / ' +
+    'nvidia-vulkan-icd package; AMD/Intel: mesa-vulkan-drivers)',
   wasm: 'reinstall the project dependencies (`npm ci`): @tensorflow/tfjs-backend-wasm is a regular dependency',
   cpu: 'reinstall the project dependencies (`npm ci`)',
 };
@@ -96,16 +105,23 @@ async function tryWasm(): Promise<BackendAttempt> {
   }
 }
 
+async function tryWebgpu(forced: boolean): Promise<BackendAttempt> {
+  const r = await initWebgpu({ allowSoftware: forced });
+  return { choice: 'webgpu', ok: r.ok, reason: r.reason };
+}
+
 async function tryCpu(): Promise<BackendAttempt> {
   const ok = await tf.setBackend('cpu');
   return { choice: 'cpu', ok, reason: ok ? 'pure-JS cpu backend' : 'cpu backend failed' };
 }
 
-function attempt(choice: BackendChoice): Promise<BackendAttempt> {
+function attempt(choice: BackendChoice, forced: boolean): Promise<BackendAttempt> {
   switch (choice) {
     case 'gpu':
     case 'tensorflow':
       return tryNode(choice);
+    case 'webgpu':
+      return tryWebgpu(forced);
     case 'wasm':
       return tryWasm();
     case 'cpu':
@@ -127,7 +143,7 @@ async function choose(forced: BackendChoice | undefined): Promise<BackendInfo> {
   const attempts: BackendAttempt[] = [];
   const order = forced ? [forced] : [...BACKEND_CHOICES];
   for (const choice of order) {
-    const result = await attempt(choice);
+    const result = await attempt(choice, !!forced);
     attempts.push(result);
     if (result.ok) {
       current = describe(choice, !!forced, attempts);
@@ -147,6 +163,8 @@ function describe(choice: BackendChoice, forced: boolean, attempts: BackendAttem
     '@tensorflow/tfjs-layers',
     '@tensorflow/tfjs-backend-wasm',
     '@tensorflow/tfjs-backend-cpu',
+    '@tensorflow/tfjs-backend-webgpu',
+    'webgpu',
     '@tensorflow/tfjs-node',
     '@tensorflow/tfjs-node-gpu',
   ]) {
@@ -162,7 +180,8 @@ function describe(choice: BackendChoice, forced: boolean, attempts: BackendAttem
     versions,
     wasmSimd: isWasm ? tf.env().getBool('WASM_HAS_SIMD_SUPPORT') : null,
     wasmThreads: isWasm ? tf.env().getBool('WASM_HAS_MULTITHREAD_SUPPORT') : null,
-    trainingKernels: isWasm ? registeredTrainingKernelNames() : [],
+    trainingKernels: isWasm ? registeredTrainingKernelNames() : tf.getBackend() === 'webgpu' ? WEBGPU_KERNELS : [],
+    webgpuAdapter: tf.getBackend() === 'webgpu' ? (webgpuAdapter()?.name ?? null) : null,
     native: isWasm ? nativeStatus() : null,
     attempts,
   };

@@ -1,0 +1,47 @@
+/**
+ * Loads Dawn (npm `webgpu`, a prebuilt dawn.node) once per process and exposes WebGPU the way a
+ * browser does: the GPU* globals and `navigator.gpu`. The Vulkan ICD is chosen first
+ * (vulkan-icd.ts), because the Vulkan loader reads its environment when Dawn creates its instance.
+ * In a browser none of this runs: `navigator.gpu` is already there.
+ */
+import { chooseVulkanIcd, type IcdChoice } from './vulkan-icd';
+import { installDawnEventHook, keepAliveWhileMapping } from './dawn-events';
+
+export interface DawnGpu {
+  gpu: GPU;
+  icd: IcdChoice;
+}
+
+let loaded: DawnGpu | null = null;
+
+function setNavigatorGpu(gpu: GPU): void {
+  const nav = (globalThis as { navigator?: object }).navigator;
+  if (nav && (nav as { gpu?: unknown }).gpu === gpu) return;
+  // Node 21+ defines a read-only `navigator` without `gpu`: replace it by an object that adds it.
+  const next = Object.create(nav ?? null, { gpu: { value: gpu, configurable: true, enumerable: true } });
+  Object.defineProperty(globalThis, 'navigator', { value: next, configurable: true, writable: true });
+}
+
+/** The process's Dawn GPU object (loading dawn.node on the first call). */
+export function loadDawn(): DawnGpu {
+  if (loaded) return loaded;
+  const existing = (globalThis as { navigator?: { gpu?: GPU } }).navigator?.gpu;
+  if (existing) {
+    loaded = { gpu: existing, icd: { env: {}, note: 'navigator.gpu provided by the host' } };
+    return loaded;
+  }
+  const icd = chooseVulkanIcd();
+  for (const [k, v] of Object.entries(icd.env)) process.env[k] = v;
+  installDawnEventHook();
+  // The `webgpu` package is an ES module; Node >= 20.19 loads it through require().
+  // eslint-disable-next-line @typescript-eslint/no-var-requires
+  const { create, globals } = require('webgpu') as { create(opts: string[]): GPU; globals: Record<string, unknown> };
+  for (const [k, v] of Object.entries(globals)) {
+    if (!(k in globalThis)) (globalThis as Record<string, unknown>)[k] = v;
+  }
+  keepAliveWhileMapping(globals.GPUBuffer as never);
+  const gpu = create([]);
+  setNavigatorGpu(gpu);
+  loaded = { gpu, icd };
+  return loaded;
+}
