@@ -71,7 +71,7 @@ std::vector<double> GetParams(const Napi::Env& env, const Napi::Value& v, size_t
 // A float32 tensor of `count` elements at byte `offset` in the heap, bounds-checked.
 float* At(const Napi::Env& env, const Heap& h, double offset, int64_t count, const char* what) {
   if (!(offset >= 0) || std::fmod(offset, 4.0) != 0 || count < 0 || offset + 4.0 * static_cast<double>(count) > static_cast<double>(h.bytes)) {
-    throw Napi::RangeError::New(env, std::string("wsol_native: tensor ") + what + " at byte " + std::to_string(offset) + " (" + std::to_string(count) +
+    throw Napi::RangeError::New(env, std::string("wsol_native: tensor ") + what + " at byte " + std::to_string(static_cast<long long>(offset)) + " (" + std::to_string(count) +
                                          " floats) lies outside the wasm heap of " + std::to_string(h.bytes) + " bytes");
   }
   return reinterpret_cast<float*>(h.base + static_cast<size_t>(offset));
