@@ -1,14 +1,18 @@
 /**
- * Checkpoints: model + optimizer slots + progress, in `<run>/checkpoints/ckpt-eNNNN/`.
+ * Checkpoints: model + optimizer slots + progress, in `<run>/checkpoints/ckpt-eNNNN-sSTEP/`.
  * A new checkpoint is written into a fresh directory and only then does the atomic
  * `latest.json` pointer move to it, so a kill at any moment leaves the previous one intact.
+ * Loading checks what it reads: file sizes and SHA-256 digests (see fs-io-handler), finite
+ * weights and optimizer slots, and a state.json whose fields make sense.
  */
 import * as fs from 'fs';
 import * as path from 'path';
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
 import { readJson, writeJsonAtomic } from '../common/atomic-write';
+import { makeDir } from '../common/make-dir';
 import { fileSystemHandler, loadNamedTensors, saveNamedTensors } from './fs-io-handler';
+import { describeNonFinite, nonFiniteValues, nonFiniteWeights } from './finite-weights';
 import type { WsolOptimizer } from './optimizer';
 import type { EpochRecord } from './snapshot-types';
 
@@ -20,6 +24,8 @@ export interface TrainingProgress {
   /** Every random draw is derived from (seed, epoch, step, sample), so this is the whole RNG state. */
   rng: { seed: number; nextEpoch: number; nextStep: number };
   history: EpochRecord[];
+  /** Loss of the run's first step: the reference for detecting a loss that explodes. */
+  firstLoss?: number;
 }
 
 const CHECKPOINTS = 'checkpoints';
@@ -35,7 +41,7 @@ export async function saveCheckpoint(runDir: string, net: tfl.LayersModel, optim
   const name = `ckpt-e${String(progress.epochsDone).padStart(4, '0')}-s${progress.step}`;
   const dir = path.join(root, name);
   fs.rmSync(dir, { recursive: true, force: true });
-  fs.mkdirSync(dir, { recursive: true });
+  makeDir(dir);
   await net.save(fileSystemHandler(dir));
   const opt = optimizer.getState();
   await saveNamedTensors(dir, 'optimizer', opt.slots);
@@ -61,16 +67,58 @@ export function latestCheckpoint(runDir: string): string | null {
   return full;
 }
 
+/** Loads the model saved in `dir` (a checkpoint or a run's final model); refuses non-finite weights. */
 export async function loadCheckpointNet(dir: string): Promise<tfl.LayersModel> {
-  return tfl.loadLayersModel(fileSystemHandler(dir));
+  const net = await tfl.loadLayersModel(fileSystemHandler(dir));
+  const bad = nonFiniteWeights(net);
+  if (bad.count > 0) {
+    net.dispose();
+    throw new Error(`${path.join(dir, 'weights.bin')} holds ${describeNonFinite(bad)}: the model in ${dir} is unusable`);
+  }
+  return net;
+}
+
+function checkCount(file: string, field: string, v: unknown): number {
+  if (!Number.isSafeInteger(v) || (v as number) < 0) throw new Error(`${file}: ${field} must be an integer >= 0, got ${JSON.stringify(v)}`);
+  return v as number;
 }
 
 /** Restores optimizer slots and returns the saved progress. */
 export function loadCheckpointState(dir: string, optimizer: WsolOptimizer): TrainingProgress {
-  const state = readJson<TrainingProgress & { optimizerStep: number }>(path.join(dir, 'state.json'));
+  const file = path.join(dir, 'state.json');
+  const state = readJson<TrainingProgress & { optimizerStep: number }>(file);
+  checkCount(file, 'epochsDone', state.epochsDone);
+  checkCount(file, 'step', state.step);
+  checkCount(file, 'optimizerStep', state.optimizerStep);
+  if (!Array.isArray(state.history) || state.history.length !== state.epochsDone) {
+    throw new Error(`${file}: history must list one record per finished epoch (${state.epochsDone})`);
+  }
   const slots = loadNamedTensors(dir, 'optimizer');
-  optimizer.setState({ step: state.optimizerStep, slots });
-  tf.dispose(Object.values(slots));
+  try {
+    const bad = nonFiniteValues(Object.entries(slots).map(([name, tensor]) => ({ name, tensor })));
+    if (bad.count > 0) throw new Error(`${path.join(dir, 'optimizer.bin')} holds ${describeNonFinite(bad)}: the checkpoint ${dir} is unusable`);
+    optimizer.setState({ step: state.optimizerStep, slots });
+  } finally {
+    tf.dispose(Object.values(slots));
+  }
   const { optimizerStep: _unused, ...progress } = state;
   return progress;
+}
+
+/**
+ * Checks that saved progress lies inside a run of `epochs` epochs of `stepsPerEpoch` steps: a step
+ * beyond the end (or beyond its epoch) means the checkpoint belongs to another configuration.
+ */
+export function checkProgressFits(progress: TrainingProgress, stepsPerEpoch: number, epochs: number, dir: string): void {
+  const file = path.join(dir, 'state.json');
+  const { epochsDone, step } = progress;
+  if (epochsDone > epochs) throw new Error(`${file}: ${epochsDone} epochs done, but the run has only ${epochs}`);
+  const lo = epochsDone * stepsPerEpoch;
+  const hi = Math.min(epochs, epochsDone + 1) * stepsPerEpoch;
+  if (step < lo || step > hi) {
+    throw new Error(
+      `${file}: step ${step} does not fit ${epochsDone} finished epochs of ${stepsPerEpoch} steps (expected ${lo}..${hi}); ` +
+        'the checkpoint belongs to another configuration or dataset',
+    );
+  }
 }

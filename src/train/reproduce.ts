@@ -7,7 +7,8 @@ import { writeFileAtomic, writeJsonAtomic } from '../common/atomic-write';
 import type { Dataset } from '../data/dataset';
 import { openDataset } from '../data/open-dataset';
 import type { LocalizationMetrics } from '../localize/localization-evaluator';
-import type { TrainConfig } from './config';
+import { METHODS } from '../method/registry';
+import { DEFAULT_TRAIN_CONFIG, type TrainConfig } from './config';
 import { evaluateModel } from './evaluate';
 import { train, type TrainCallbacks } from './trainer';
 
@@ -57,6 +58,8 @@ export function rowFrom(method: string, dataset: string, seed: number, trainSeco
 }
 
 export async function reproduce(opts: ReproduceOptions): Promise<ResultsFile> {
+  const unknown = opts.methods.filter((m) => !Object.hasOwn(METHODS, m));
+  if (unknown.length > 0) throw new Error(`unknown method${unknown.length > 1 ? 's' : ''} ${unknown.map((m) => `"${m}"`).join(', ')}; known: ${Object.keys(METHODS).join(', ')}`);
   const results: ResultsFile = { createdAt: new Date().toISOString(), quick: opts.quick, train: opts.train, rows: [] };
   for (const datasetName of opts.datasets) {
     for (const seed of opts.seeds) {
@@ -65,14 +68,14 @@ export async function reproduce(opts: ReproduceOptions): Promise<ResultsFile> {
         const runDir = path.join(opts.outDir, 'runs', `${sanitize(datasetName)}-${method}-seed${seed}`);
         const result = await train(
           { ...opts.train, dataset: datasetName, method, seed },
-          { outDir: runDir, resume: true, dataset, callbacks: opts.callbacks?.(method, datasetName, seed) },
+          { outDir: runDir, resume: 'if-present', dataset, callbacks: opts.callbacks?.(method, datasetName, seed) },
         );
-        const cfg = { ...opts.train };
+        const cfg = { ...DEFAULT_TRAIN_CONFIG, ...opts.train };
         const test = await evaluateModel(result.model, dataset, dataset.items('test').length > 0 ? 'test' : 'val', {
-          imageSize: cfg.imageSize ?? 64,
-          batchSize: cfg.batchSize ?? 32,
-          limit: cfg.evalLimit ?? 0,
-          locThreshold: cfg.locThreshold ?? 0.2,
+          imageSize: cfg.imageSize,
+          batchSize: cfg.batchSize,
+          limit: cfg.evalLimit,
+          locThreshold: cfg.locThreshold,
         });
         result.model.net.dispose();
         const row = rowFrom(method, datasetName, seed, result.trainSeconds, runDir, test.metrics);

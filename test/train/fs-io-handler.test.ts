@@ -1,5 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { createHash } from 'crypto';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
@@ -41,4 +42,42 @@ test('named tensors round-trip; a missing weights file is a clear error', async 
   fs.unlinkSync(path.join(dir, 'weights.bin'));
   await assert.rejects(tfl.loadLayersModel(fileSystemHandler(dir)), /refers to missing weights file .*weights.bin/);
   m.dispose();
+});
+
+test('a truncated or altered weights.bin is an error that names the file', async () => {
+  await initBackend();
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'wsol-io-'));
+  const m = tfl.sequential({ layers: [tfl.layers.dense({ inputShape: [4], units: 3 })] });
+  await m.save(fileSystemHandler(dir));
+  const file = path.join(dir, 'weights.bin');
+  const good = fs.readFileSync(file);
+  const json = JSON.parse(fs.readFileSync(path.join(dir, 'model.json'), 'utf8'));
+  assert.equal(json.weightsIntegrity.bytes, (4 * 3 + 3) * 4);
+  assert.equal(json.weightsIntegrity.sha256, createHash('sha256').update(good).digest('hex'));
+
+  fs.writeFileSync(file, good.subarray(0, 20));
+  await assert.rejects(tfl.loadLayersModel(fileSystemHandler(dir)), (e: Error) => e.message.includes(`${file} is truncated: 20 bytes`) && e.message.includes('model.json'));
+
+  const flipped = Buffer.from(good);
+  flipped[5] ^= 0xff; // same size, other bytes (random bytes or a NaN written over a weight)
+  fs.writeFileSync(file, flipped);
+  await assert.rejects(tfl.loadLayersModel(fileSystemHandler(dir)), (e: Error) => e.message.startsWith(`${file} is corrupt: its SHA-256`));
+
+  // Without the integrity record (older runs) the size still comes from the weight specs.
+  delete json.weightsIntegrity;
+  fs.writeFileSync(path.join(dir, 'model.json'), JSON.stringify(json));
+  fs.writeFileSync(file, good.subarray(0, 8));
+  await assert.rejects(tfl.loadLayersModel(fileSystemHandler(dir)), new RegExp(`${file.replace(/[/.]/g, '\\$&')} is truncated: 8 bytes, .*describes 60`));
+  m.dispose();
+});
+
+test('truncated named tensors (optimizer slots) name the file', async () => {
+  await initBackend();
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'wsol-io-'));
+  const t = { a: tf.tensor1d([1, 2, 3]) };
+  await saveNamedTensors(dir, 'slots', t);
+  t.a.dispose();
+  const bin = path.join(dir, 'slots.bin');
+  fs.writeFileSync(bin, fs.readFileSync(bin).subarray(0, 5));
+  assert.throws(() => loadNamedTensors(dir, 'slots'), (e: Error) => e.message === `${bin} is truncated: 5 bytes, ${path.join(dir, 'slots.json')} describes 12`);
 });

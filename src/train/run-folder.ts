@@ -1,0 +1,115 @@
+/**
+ * The run folder: what a training writes, how a folder is recognised as one of ours, and the
+ * checks made before a training may write into it.
+ *
+ *   config.json       the resolved TrainConfig, the model config and the class names
+ *   checkpoints/      ckpt-eNNNN-sSTEP/ (model.json, weights.bin, optimizer.*, state.json) + latest.json
+ *   history.json      EpochRecord[]
+ *   snapshots.json    SnapshotFile (probe maps over training, coverage per epoch)
+ *   model/            the final model (model.json + weights.bin, loadable in a browser)
+ *   metrics.json      final validation metrics
+ *   train.lock        present while a training runs
+ */
+import * as fs from 'fs';
+import * as path from 'path';
+import { readJson } from '../common/atomic-write';
+import { makeDir } from '../common/make-dir';
+import { restoreModel, type ModelConfig } from '../method/registry';
+import type { WsolModel } from '../method/wsol-model';
+import { latestCheckpoint, loadCheckpointNet } from './checkpoint';
+import type { TrainConfig } from './config';
+import { LOCK_FILE, lockRunFolder } from './run-lock';
+
+export const RUN_FILES = {
+  config: 'config.json',
+  history: 'history.json',
+  snapshots: 'snapshots.json',
+  model: 'model',
+  metrics: 'metrics.json',
+} as const;
+
+export interface SavedRunConfig {
+  train: TrainConfig;
+  model: ModelConfig;
+  classNames: string[];
+}
+
+/** A config.json is ours when it has the three parts a training writes. */
+function isSavedRunConfig(v: unknown): v is SavedRunConfig {
+  const c = v as Partial<SavedRunConfig> | null;
+  return typeof c === 'object' && c !== null && typeof c.train?.method === 'string' && typeof c.model?.method === 'string' && Array.isArray(c.classNames);
+}
+
+export function readRunConfig(runDir: string): SavedRunConfig {
+  const file = path.join(runDir, RUN_FILES.config);
+  if (!fs.existsSync(file)) throw new Error(`${runDir} is not a training run (no config.json)`);
+  const c = readJson<unknown>(file);
+  if (!isSavedRunConfig(c)) throw new Error(`${file} is not the config of a wsol training run (no train, model and classNames)`);
+  return c;
+}
+
+/** Loads the final model of a run (or its latest checkpoint when training did not finish). */
+export async function loadRunModel(runDir: string): Promise<{ model: WsolModel; config: SavedRunConfig }> {
+  const config = readRunConfig(runDir);
+  const finalDir = path.join(runDir, RUN_FILES.model);
+  const dir = fs.existsSync(path.join(finalDir, 'model.json')) ? finalDir : latestCheckpoint(runDir);
+  if (!dir) throw new Error(`${runDir} has neither a final model nor a checkpoint`);
+  const net = await loadCheckpointNet(dir);
+  return { model: restoreModel(config.model, net), config };
+}
+
+/** How a training treats what `outDir` already holds. */
+export type ResumeMode = boolean | 'if-present';
+
+/**
+ * Makes sure a training may write into `outDir`, creating it when missing, and locks it. Refuses a
+ * folder that is not empty and not a run of ours, a folder another training holds, a run that
+ * already has a checkpoint unless resuming, and `resume: true` without a checkpoint.
+ * Returns the checkpoint to resume from (or null) and the function that unlocks the folder.
+ */
+export function openRunFolder(
+  outDir: string,
+  resume: ResumeMode,
+  train: TrainConfig,
+  onLog?: (line: string) => void,
+): { checkpoint: string | null; unlock: () => void } {
+  makeDir(outDir);
+  const unlock = lockRunFolder(outDir, onLog);
+  try {
+    return { checkpoint: checkRunFolder(outDir, resume, train), unlock };
+  } catch (err) {
+    unlock();
+    throw err;
+  }
+}
+
+function checkRunFolder(outDir: string, resume: ResumeMode, train: TrainConfig): string | null {
+  const entries = fs.readdirSync(outDir).filter((e) => e !== LOCK_FILE);
+  const configFile = path.join(outDir, RUN_FILES.config);
+  let saved: SavedRunConfig | null = null;
+  if (entries.length > 0) {
+    const foreign = () =>
+      new Error(`${outDir} is not empty and is not a wsol run folder (its config.json is not one a training wrote); choose a new or empty --out`);
+    if (!fs.existsSync(configFile)) throw foreign();
+    try {
+      saved = readRunConfig(outDir);
+    } catch {
+      throw foreign();
+    }
+  }
+  const ckpt = saved ? latestCheckpoint(outDir) : null;
+  if (ckpt && !resume) {
+    throw new Error(`${outDir} already holds a run (checkpoint ${path.basename(ckpt)}); use --resume or another --out`);
+  }
+  if (!ckpt && resume === true) {
+    throw new Error(
+      saved
+        ? `--resume: the run in ${outDir} has no checkpoint yet (it stopped during its first epoch); start it again without --resume`
+        : `--resume: ${outDir} holds no run to resume; start a new run without --resume`,
+    );
+  }
+  if (ckpt && saved && JSON.stringify(saved.train) !== JSON.stringify(train)) {
+    throw new Error(`--resume: the options differ from the run's config.json in ${outDir}; resume with the same options`);
+  }
+  return ckpt;
+}

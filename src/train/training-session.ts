@@ -1,0 +1,369 @@
+/**
+ * A training run driven one step or one epoch at a time: what `train()` loops over, and what a
+ * notebook uses to watch (or change) training between steps.
+ *
+ *   const s = await TrainingSession.open({ method: 'ours', epochs: 2 }, { outDir: 'runs/a' });
+ *   try {
+ *     while (!s.done) {
+ *       while (await s.step()) {}      // one optimisation step per call; null at the epoch's end
+ *       await s.finishEpoch();         // validation, snapshot, history, checkpoint
+ *     }
+ *     await s.finish();                // final model + metrics.json
+ *   } finally {
+ *     s.close();
+ *   }
+ *
+ * It never prints: progress goes to callbacks. Every step is seeded by (seed, epoch, step), so a run
+ * stopped with `pause()` and resumed ends bit-identical to one that never stopped.
+ */
+import * as path from 'path';
+import { writeJsonAtomic } from '../common/atomic-write';
+import { batches, type Batch } from '../data/batches';
+import type { Dataset } from '../data/dataset';
+import { loadKerasH5Weights, type LayerContainer } from '../data/keras-weights';
+import { openDataset } from '../data/open-dataset';
+import type { LocalizationMetrics } from '../localize/localization-evaluator';
+import { resolveModelConfig } from '../method/model-config';
+import { createModel, METHODS, restoreModel, type ModelConfig } from '../method/registry';
+import type { WsolModel } from '../method/wsol-model';
+import { checkProgressFits, latestCheckpoint, loadCheckpointNet, loadCheckpointState, saveCheckpoint, type TrainingProgress } from './checkpoint';
+import { resolveTrainConfig, type TrainConfig } from './config';
+import { checkFiniteWeights, checkLoss } from './divergence';
+import { evaluateModel } from './evaluate';
+import { fileSystemHandler } from './fs-io-handler';
+import { WsolOptimizer } from './optimizer';
+import type { StepInfo } from './progress';
+import { openRunFolder, RUN_FILES, type ResumeMode, type SavedRunConfig } from './run-folder';
+import { learningRateAt } from './schedule';
+import { seedInitialWeights } from './seeded-init';
+import { SnapshotLog } from './snapshot-log';
+import type { EpochRecord, Snapshot } from './snapshot-types';
+import { trainStep } from './train-step';
+
+export interface TrainCallbacks {
+  onStep?(info: StepInfo): void;
+  onEpoch?(record: EpochRecord, metrics: LocalizationMetrics): void;
+  onSnapshot?(snapshot: Snapshot): void;
+  /** Free-form status lines (dataset loading, checkpoint saved, resumed from ...). */
+  onLog?(line: string): void;
+}
+
+export interface SessionOptions {
+  outDir: string;
+  /**
+   * true: continue from the latest checkpoint in `outDir` (an error when there is none);
+   * 'if-present': continue when there is one, else start; false (default): start, refusing a run that has one.
+   */
+  resume?: ResumeMode;
+  callbacks?: TrainCallbacks;
+  /** A dataset already opened (notebooks reuse one across runs). */
+  dataset?: Dataset;
+  /** Skip missing or undecodable images (each reported through callbacks.onLog) instead of failing. */
+  skipBad?: boolean;
+}
+
+/** The model configuration a training config builds, for a dataset of `numClasses` classes. */
+export function modelConfigFor(config: TrainConfig, numClasses: number): ModelConfig {
+  return {
+    ...(config.methodOptions as object),
+    method: config.method,
+    backbone: config.backbone,
+    numClasses,
+    inputSize: config.imageSize,
+  } as ModelConfig;
+}
+
+/** Checks the method and its options before any data is read (the class count is not known yet). */
+function checkMethod(config: TrainConfig): void {
+  if (!Object.hasOwn(METHODS, config.method)) {
+    throw new Error(`unknown method "${config.method}"; known: ${Object.keys(METHODS).join(', ')} (see wsol methods)`);
+  }
+  resolveModelConfig(modelConfigFor(config, 2));
+}
+
+/** Running sums of the epoch in progress. */
+interface EpochTally {
+  started: number;
+  /** Steps of this epoch handed out so far (skipped ones of a resumed epoch included). */
+  stepInEpoch: number;
+  /** Steps of this epoch done before an interruption (their batches are skipped). */
+  skip: number;
+  lossSum: number;
+  correct: number;
+  seen: number;
+  termSums: Record<string, number>;
+}
+
+function newTally(skip: number): EpochTally {
+  return { started: Date.now(), stepInEpoch: 0, skip, lossSum: 0, correct: 0, seen: 0, termSums: {} };
+}
+
+export class TrainingSession {
+  private batchIter: AsyncGenerator<Batch> | null = null;
+  private tally: EpochTally | null = null;
+  private closed = false;
+  /** Metrics of the latest validation (null before the first epoch ends). */
+  metrics: LocalizationMetrics | null = null;
+  readonly startedAt = Date.now();
+
+  private constructor(
+    readonly config: TrainConfig,
+    readonly outDir: string,
+    readonly dataset: Dataset,
+    readonly model: WsolModel,
+    private readonly optimizer: WsolOptimizer,
+    /** Where training stands; saved in every checkpoint. */
+    readonly progress: TrainingProgress,
+    readonly stepsPerEpoch: number,
+    private readonly snapshots: SnapshotLog,
+    private readonly callbacks: TrainCallbacks,
+    private readonly unlock: () => void,
+  ) {}
+
+  /**
+   * Checks the config and the run folder (before reading any data), locks the folder, opens the
+   * dataset, and builds the model: fresh and seeded, or restored from the latest checkpoint.
+   */
+  static async open(partial: Partial<TrainConfig>, opts: SessionOptions): Promise<TrainingSession> {
+    const config = resolveTrainConfig(partial);
+    checkMethod(config);
+    const callbacks = opts.callbacks ?? {};
+    const log = (line: string) => callbacks.onLog?.(line);
+    const { checkpoint, unlock } = openRunFolder(opts.outDir, opts.resume ?? false, config, log);
+    const owned: { dispose(): void }[] = [];
+    try {
+      const dataset = opts.dataset ?? (await openDataset(config.dataset, { seed: config.seed, skipBad: opts.skipBad, onWarning: (m) => log(`warning: ${m}`) }));
+      const modelConfig = modelConfigFor(config, dataset.classNames.length);
+      const trainCount = config.limit > 0 ? Math.min(config.limit, dataset.items('train').length) : dataset.items('train').length;
+      if (trainCount === 0) throw new Error(`dataset ${dataset.name} has an empty train split`);
+      const stepsPerEpoch = Math.ceil(trainCount / config.batchSize);
+
+      const optimizer = new WsolOptimizer(config.optimizer);
+      owned.push(optimizer);
+      let model: WsolModel;
+      let progress: TrainingProgress = { epochsDone: 0, step: 0, rng: { seed: config.seed, nextEpoch: 0, nextStep: 0 }, history: [] };
+      if (checkpoint) {
+        model = restoreModel(modelConfig, await loadCheckpointNet(checkpoint));
+        owned.push(model.net);
+        progress = loadCheckpointState(checkpoint, optimizer);
+        checkProgressFits(progress, stepsPerEpoch, config.epochs, checkpoint);
+        log(`resumed from ${checkpoint} (epoch ${progress.epochsDone}, step ${progress.step})`);
+      } else {
+        model = createModel(modelConfig);
+        owned.push(model.net);
+        seedInitialWeights(model.net, config.seed);
+        if (config.pretrainedWeights) {
+          if (config.backbone !== 'vgg16') throw new Error('--pretrained-weights needs --backbone vgg16 (Keras VGG16 notop weights)');
+          const loaded = await loadKerasH5Weights(config.pretrainedWeights, model.net.getLayer('backbone') as unknown as LayerContainer);
+          log(`loaded ${loaded.length} pretrained layers from ${config.pretrainedWeights}`);
+        }
+        const saved: SavedRunConfig = { train: config, model: modelConfig, classNames: dataset.classNames };
+        writeJsonAtomic(path.join(opts.outDir, RUN_FILES.config), saved);
+      }
+      const snapshots = await SnapshotLog.open(path.join(opts.outDir, RUN_FILES.snapshots), dataset, config, checkpoint !== null);
+      const session = new TrainingSession(config, opts.outDir, dataset, model, optimizer, progress, stepsPerEpoch, snapshots, callbacks, unlock);
+      if (progress.step === 0) session.recordSnapshot(0, -1);
+      return session;
+    } catch (err) {
+      for (const o of owned) o.dispose();
+      unlock();
+      throw err;
+    }
+  }
+
+  get totalSteps(): number {
+    return this.stepsPerEpoch * this.config.epochs;
+  }
+
+  /** The epoch in progress (0-based); equals config.epochs when all are done. */
+  get epoch(): number {
+    return this.progress.epochsDone;
+  }
+
+  get done(): boolean {
+    return this.progress.epochsDone >= this.config.epochs;
+  }
+
+  get history(): EpochRecord[] {
+    return this.progress.history;
+  }
+
+  private recordSnapshot(step: number, epoch: number): Snapshot | null {
+    const s = this.snapshots.record(this.model, step, epoch);
+    if (s) this.callbacks.onSnapshot?.(s);
+    return s;
+  }
+
+  /** The next batch of the epoch in progress, skipping the steps a resumed epoch already did. */
+  private async nextBatch(): Promise<Batch | null> {
+    const epoch = this.epoch;
+    if (!this.batchIter) {
+      const c = this.config;
+      this.batchIter = batches(this.dataset, 'train', {
+        batchSize: c.batchSize,
+        imageSize: c.imageSize,
+        augment: true,
+        shuffle: true,
+        seed: c.seed,
+        epoch,
+        limit: c.limit,
+      });
+      this.tally = newTally(this.progress.step - epoch * this.stepsPerEpoch);
+    }
+    const tally = this.tally!;
+    for (;;) {
+      const r = await this.batchIter.next();
+      if (r.done) return null;
+      if (tally.stepInEpoch >= tally.skip) return r.value;
+      r.value.images.dispose();
+      tally.stepInEpoch++;
+    }
+  }
+
+  /**
+   * One optimisation step on the next batch of the epoch in progress. Returns null (and does
+   * nothing) when the epoch has no batch left: then call `finishEpoch()`.
+   */
+  async step(): Promise<StepInfo | null> {
+    this.checkOpen();
+    if (this.done) return null;
+    const batch = await this.nextBatch();
+    if (!batch) return null;
+    const c = this.config;
+    const p = this.progress;
+    const tally = this.tally!;
+    const t0 = Date.now();
+    const lr = learningRateAt(c.optimizer.learningRate, c.schedule, p.step, this.totalSteps, this.stepsPerEpoch);
+    let r;
+    try {
+      r = trainStep(this.model, this.optimizer, batch.images, batch.labels, { step: p.step, seed: c.seed }, lr);
+    } finally {
+      batch.images.dispose();
+    }
+    const where = `epoch ${this.epoch + 1}, step ${p.step}`;
+    checkLoss(r.loss, p.firstLoss ?? r.loss, where, r.terms, latestCheckpoint(this.outDir));
+    p.firstLoss ??= r.loss;
+    const n = batch.labels.length;
+    p.step++;
+    tally.stepInEpoch++;
+    tally.lossSum += r.loss * n;
+    tally.seen += n;
+    if (Number.isFinite(r.correct)) tally.correct += r.correct;
+    for (const [k, v] of Object.entries(r.terms)) tally.termSums[k] = (tally.termSums[k] ?? 0) + v * n;
+    const info: StepInfo = {
+      epoch: this.epoch,
+      epochs: c.epochs,
+      stepInEpoch: tally.stepInEpoch,
+      stepsPerEpoch: this.stepsPerEpoch,
+      step: p.step,
+      loss: r.loss,
+      accuracy: Number.isFinite(r.correct) ? r.correct / n : NaN,
+      imagesPerSec: (n * 1000) / Math.max(1, Date.now() - t0),
+      learningRate: lr,
+    };
+    this.callbacks.onStep?.(info);
+    if (c.snapshotEvery > 0 && p.step % c.snapshotEvery === 0) this.recordSnapshot(p.step, this.epoch);
+    return info;
+  }
+
+  /**
+   * Ends the epoch in progress (any steps it has left are run first): validation, an epoch-end
+   * snapshot and coverage row, history.json, snapshots.json and a checkpoint.
+   */
+  async finishEpoch(): Promise<EpochRecord> {
+    this.checkOpen();
+    if (this.done) throw new Error(`all ${this.config.epochs} epochs are done`);
+    while (await this.step());
+    const c = this.config;
+    const p = this.progress;
+    const epoch = this.epoch;
+    const tally = this.tally ?? newTally(0);
+    this.batchIter = null;
+    this.tally = null;
+    checkFiniteWeights(this.model.net, `the end of epoch ${epoch + 1} (step ${p.step})`, latestCheckpoint(this.outDir));
+    const seconds = (Date.now() - tally.started) / 1000;
+    const { metrics } = await evaluateModel(this.model, this.dataset, 'val', {
+      imageSize: c.imageSize,
+      batchSize: c.batchSize,
+      limit: c.evalLimit,
+      locThreshold: c.locThreshold,
+    });
+    this.metrics = metrics;
+    const s = this.recordSnapshot(p.step, epoch);
+    if (s) this.snapshots.addCoverage(s);
+    const terms: Record<string, number> = {};
+    for (const [k, v] of Object.entries(tally.termSums)) terms[k] = v / Math.max(1, tally.seen);
+    const rec: EpochRecord = {
+      epoch: epoch + 1,
+      steps: p.step,
+      loss: tally.lossSum / Math.max(1, tally.seen),
+      terms,
+      trainAcc: tally.seen > 0 && Number.isFinite(tally.correct) ? (100 * tally.correct) / tally.seen : NaN,
+      valTop1Cls: metrics.top1Cls,
+      valGtKnownLoc: metrics.gtKnownLoc,
+      valMaxBoxAccV2: metrics.maxBoxAccV2,
+      imagesPerSec: tally.seen / Math.max(1e-3, seconds),
+      seconds,
+    };
+    p.history.push(rec);
+    p.epochsDone = epoch + 1;
+    p.rng = { seed: c.seed, nextEpoch: epoch + 1, nextStep: p.step };
+    writeJsonAtomic(path.join(this.outDir, RUN_FILES.history), p.history);
+    this.snapshots.save();
+    await saveCheckpoint(this.outDir, this.model.net, this.optimizer, p);
+    this.callbacks.onEpoch?.(rec, metrics);
+    return rec;
+  }
+
+  /**
+   * Steps through the epoch in progress and finishes it. When `shouldStop` (polled after every
+   * step) turns true, checkpoints mid-epoch with `pause()` and returns null.
+   */
+  async runEpoch(shouldStop?: () => boolean): Promise<EpochRecord | null> {
+    while (await this.step()) {
+      if (shouldStop?.()) {
+        await this.pause();
+        return null;
+      }
+    }
+    return this.finishEpoch();
+  }
+
+  /** Saves a checkpoint where training stands (mid-epoch too); continue later with `resume`. */
+  async pause(): Promise<string> {
+    this.checkOpen();
+    const p = this.progress;
+    await this.batchIter?.return(undefined);
+    this.batchIter = null;
+    this.tally = null;
+    p.rng = { seed: this.config.seed, nextEpoch: this.epoch, nextStep: p.step };
+    this.snapshots.save();
+    checkFiniteWeights(this.model.net, `epoch ${this.epoch + 1}, step ${p.step}`, latestCheckpoint(this.outDir));
+    const dir = await saveCheckpoint(this.outDir, this.model.net, this.optimizer, p);
+    this.callbacks.onLog?.(`stopped at epoch ${this.epoch + 1}, step ${p.step}; checkpoint ${dir} (continue with --resume)`);
+    return dir;
+  }
+
+  /** Saves the final model (model/) and the last validation metrics (metrics.json). */
+  async finish(): Promise<void> {
+    this.checkOpen();
+    checkFiniteWeights(this.model.net, 'the end of training', latestCheckpoint(this.outDir));
+    await this.model.net.save(fileSystemHandler(path.join(this.outDir, RUN_FILES.model)));
+    if (this.metrics) writeJsonAtomic(path.join(this.outDir, RUN_FILES.metrics), this.metrics);
+  }
+
+  /** Frees the optimizer state and probe images and unlocks the run folder; the model stays the caller's. */
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    void this.batchIter?.return(undefined);
+    this.batchIter = null;
+    this.snapshots.dispose();
+    this.optimizer.dispose();
+    this.unlock();
+  }
+
+  private checkOpen(): void {
+    if (this.closed) throw new Error('this training session is closed');
+  }
+}
