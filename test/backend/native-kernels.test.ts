@@ -157,7 +157,7 @@ test('BatchMatMul (2D, batched, transposed, broadcast batch, rank 4) matches was
   for (const [i, c] of cases.entries()) {
     const before = nativeCalls('BatchMatMul');
     const r = await onAll(() =>
-      tf.tidy(() => {
+      tf.tidy((): Record<string, Float32Array> => {
         const a = tf.tensor(random(c.a, 300 + i), c.a);
         const b = tf.tensor(random(c.b, 400 + i), c.b);
         const y = tf.matMul(a, b, c.ta, c.tb);
