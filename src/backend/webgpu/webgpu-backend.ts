@@ -83,8 +83,9 @@ export function webgpuAdapter(): WebgpuAdapter | null {
  * adapter leaves no device behind (the process can still exit).
  */
 export async function initWebgpu(opts: { allowSoftware: boolean }): Promise<WebgpuResult> {
-  if (tf.getBackend() === 'webgpu' && adapterInUse) {
-    return { ok: true, reason: `already on ${adapterInUse.name}`, adapter: adapterInUse };
+  if (adapterInUse && tf.findBackend('webgpu')) {
+    if (!(await tf.setBackend('webgpu'))) return { ok: false, reason: 'tf.setBackend("webgpu") returned false', adapter: adapterInUse };
+    return { ok: true, reason: `webgpu on ${adapterInUse.name}`, adapter: adapterInUse };
   }
   let gpu: GPU;
   let icdNote: string;
