@@ -30,9 +30,14 @@ export function bestIou(box: Box, gt: Box[]): number {
   return best;
 }
 
-/** Rescales a box from one image size to another, truncating like wsolevaluation's resize_bbox. */
+/**
+ * Rescales a box from one image size to another as wsolevaluation's resize_bbox does:
+ * int(x * new / old) per coordinate, in that order of operations (x * new first, then / old,
+ * in double precision), truncated. Corners move independently, so a box shrinks by up to one
+ * pixel on its right/bottom side compared with a pixel-area mapping.
+ */
 export function resizeBox(b: Box, from: { width: number; height: number }, to: { width: number; height: number }): Box {
-  const sx = to.width / from.width;
-  const sy = to.height / from.height;
-  return { x0: Math.trunc(b.x0 * sx), y0: Math.trunc(b.y0 * sy), x1: Math.trunc(b.x1 * sx), y1: Math.trunc(b.y1 * sy) };
+  const x = (v: number) => Math.trunc((v * to.width) / from.width);
+  const y = (v: number) => Math.trunc((v * to.height) / from.height);
+  return { x0: x(b.x0), y0: y(b.y0), x1: x(b.x1), y1: y(b.y1) };
 }

@@ -1,30 +1,24 @@
 /**
- * Thresholding a normalised map and labelling its connected regions at ONE threshold.
- * (The evaluators use the incremental sweep in threshold-sweep.ts; this direct flood fill is
- * the reference it is tested against and the tool for drawing one threshold's boxes.)
+ * Thresholding a normalised map and boxing its contours at ONE threshold (the evaluators use
+ * the sweep over all thresholds in threshold-sweep.ts; these are for drawing one threshold's
+ * boxes and as the per-threshold reference in tests).
  *
  * "On" rule, as wsolevaluation: the map is quantised to q = floor(255 v) (its uint8 cast)
  * and a pixel is on at threshold t when q > floor(t * max q) (cv2.THRESH_BINARY). For a map
  * whose maximum is 1 this is v >= (floor(255 t) + 1) / 255: up to 1/255 above a plain v >= t.
  *
- * Regions are 8-connected: cv2.findContours traces the outer border of 8-connected
- * foreground components, so two pixels touching at a corner are one region.
+ * Boxes come from the contours of cv2.findContours(RETR_TREE) (contours.ts): one outer border
+ * per 8-connected region and one inner border per hole.
  */
 import type { Box, ScoreMap } from '../common/box';
+import { findContours, largestContour } from './contours';
 
 /**
- * How a region becomes a box. 'wsolevaluation': cv2.boundingRect's (x, y, x + w, y + h) with
- * x1/y1 clipped to the image, i.e. one pixel wider and taller than the region unless at the
- * right/bottom border (what the published numbers use). 'inclusive': the region's exact bounds.
+ * How a contour becomes a box. 'wsolevaluation': cv2.boundingRect's (x, y, x + w, y + h) with
+ * x1/y1 clipped to the image, i.e. one pixel wider and taller than the contour unless at the
+ * right/bottom border (what the published numbers use). 'inclusive': the contour's exact bounds.
  */
 export type BoxConvention = 'wsolevaluation' | 'inclusive';
-
-export interface Region {
-  /** Number of pixels (the "largest region" criterion, see threshold-sweep.ts). */
-  size: number;
-  /** Exact inclusive bounds of the pixels. */
-  bounds: Box;
-}
 
 /** Box that wsolevaluation reports when nothing is on. */
 export const EMPTY_BOX: Box = Object.freeze({ x0: 0, y0: 0, x1: 0, y1: 0 });
@@ -58,68 +52,22 @@ export function binarize(map: ScoreMap, t: number): Uint8Array {
   return on;
 }
 
-/** 8-connected regions of a binary width x height image, in raster order of their first pixel. */
-export function labelRegions(on: Uint8Array, width: number, height: number): Region[] {
-  if (on.length !== width * height) throw new Error(`labelRegions: binary image has ${on.length} pixels, expected ${width}x${height}`);
-  const seen = new Uint8Array(on.length);
-  const stack = new Int32Array(on.length);
-  const regions: Region[] = [];
-  for (let s = 0; s < on.length; s++) {
-    if (!on[s] || seen[s]) continue;
-    let top = 0;
-    stack[top++] = s;
-    seen[s] = 1;
-    let size = 0;
-    let x0 = width;
-    let y0 = height;
-    let x1 = -1;
-    let y1 = -1;
-    while (top > 0) {
-      const p = stack[--top];
-      const x = p % width;
-      const y = (p - x) / width;
-      size++;
-      if (x < x0) x0 = x;
-      if (x > x1) x1 = x;
-      if (y < y0) y0 = y;
-      if (y > y1) y1 = y;
-      for (let dy = -1; dy <= 1; dy++) {
-        const yy = y + dy;
-        if (yy < 0 || yy >= height) continue;
-        for (let dx = -1; dx <= 1; dx++) {
-          const xx = x + dx;
-          if (xx < 0 || xx >= width) continue;
-          const nb = yy * width + xx;
-          if (on[nb] && !seen[nb]) {
-            seen[nb] = 1;
-            stack[top++] = nb;
-          }
-        }
-      }
-    }
-    regions.push({ size, bounds: { x0, y0, x1, y1 } });
-  }
-  return regions;
-}
-
-/** Box of a region's bounds under a convention, in a width x height image. */
+/** Box of a contour's (or region's) inclusive bounds under a convention, in a width x height image. */
 export function regionBox(bounds: Box, width: number, height: number, convention: BoxConvention): Box {
-  if (convention === 'inclusive') return { ...bounds };
+  if (convention === 'inclusive') return { x0: bounds.x0, y0: bounds.y0, x1: bounds.x1, y1: bounds.y1 };
   return { x0: bounds.x0, y0: bounds.y0, x1: Math.min(bounds.x1 + 1, width - 1), y1: Math.min(bounds.y1 + 1, height - 1) };
 }
 
-/** Boxes of all regions of the map at threshold t ([EMPTY_BOX] when nothing is on, as wsolevaluation). */
+/** Boxes of all contours (objects and holes) of the map at threshold t ([EMPTY_BOX] when nothing is on, as wsolevaluation). */
 export function regionBoxes(map: ScoreMap, t: number, convention: BoxConvention = 'wsolevaluation'): Box[] {
-  const regions = labelRegions(binarize(map, t), map.width, map.height);
-  if (regions.length === 0) return [{ ...EMPTY_BOX }];
-  return regions.map((r) => regionBox(r.bounds, map.width, map.height, convention));
+  const contours = findContours(binarize(map, t), map.width, map.height);
+  if (contours.length === 0) return [{ ...EMPTY_BOX }];
+  return contours.map((c) => regionBox(c, map.width, map.height, convention));
 }
 
-/** Box of the region with the most pixels at threshold t (first in raster order on ties). */
+/** Box of the contour of largest cv2.contourArea at threshold t (the first in OpenCV's order on ties). */
 export function largestRegionBox(map: ScoreMap, t: number, convention: BoxConvention = 'wsolevaluation'): Box {
-  const regions = labelRegions(binarize(map, t), map.width, map.height);
-  if (regions.length === 0) return { ...EMPTY_BOX };
-  let best = regions[0];
-  for (const r of regions) if (r.size > best.size) best = r;
-  return regionBox(best.bounds, map.width, map.height, convention);
+  const contours = findContours(binarize(map, t), map.width, map.height);
+  if (contours.length === 0) return { ...EMPTY_BOX };
+  return regionBox(contours[largestContour(contours)], map.width, map.height, convention);
 }

@@ -93,6 +93,29 @@ export function resizeScoreMap(m: ScoreMap, width: number, height: number, inter
 }
 
 /**
+ * Nearest-neighbour resize of a mask with cv2.INTER_NEAREST's rule (what wsolevaluation applies
+ * to its masks): destination pixel x takes source pixel min(floor(x * (1 / (dstW / srcW))), srcW - 1),
+ * with OpenCV's own double-precision scale factors. Unlike a centre-aligned resize, it samples
+ * the top-left of each source cell, so a mask shifts by up to half a pixel.
+ */
+export function resizeMaskNearest(mask: Uint8Array, width: number, height: number, outWidth: number, outHeight: number): Uint8Array {
+  if (mask.length !== width * height) throw new Error(`resizeMaskNearest: mask has ${mask.length} values for ${width}x${height}`);
+  if (!(Number.isInteger(outWidth) && outWidth > 0 && Number.isInteger(outHeight) && outHeight > 0)) {
+    throw new Error(`resizeMaskNearest: width/height must be positive integers, got ${outWidth}x${outHeight}`);
+  }
+  if (width === outWidth && height === outHeight) return mask;
+  const ifx = 1 / (outWidth / width);
+  const ify = 1 / (outHeight / height);
+  const xs = Int32Array.from({ length: outWidth }, (_, x) => Math.min(Math.floor(x * ifx), width - 1));
+  const out = new Uint8Array(outWidth * outHeight);
+  for (let y = 0; y < outHeight; y++) {
+    const row = Math.min(Math.floor(y * ify), height - 1) * width;
+    for (let x = 0; x < outWidth; x++) out[y * outWidth + x] = mask[row + xs[x]];
+  }
+  return out;
+}
+
+/**
  * (m - min) / (max - min) per image. Constant maps and maps with any NaN become all zeros, as
  * wsolevaluation's normalize_scoremap does (a NaN CAM then simply localises nothing).
  */

@@ -1,7 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { ScoreMap } from '../../src/common/box';
-import { binarize, labelRegions, largestRegionBox, regionBoxes } from '../../src/localize/connected-regions';
+import { binarize, largestRegionBox, regionBoxes } from '../../src/localize/connected-regions';
+import { findContours } from '../../src/localize/contours';
 import { sweepBoxes } from '../../src/localize/threshold-sweep';
 
 const map = (rows: number[][]): ScoreMap => ({ width: rows[0].length, height: rows.length, data: Float32Array.from(rows.flat()) });
@@ -20,20 +21,21 @@ const twoObjects = map([
 
 test('regions of a two-object map, worked out by hand', () => {
   // t = 0.4: cut = floor(0.4 * 255) = 102: A (4 px) and B (9 px); (2,2) with q = 76 is off.
-  const at04 = labelRegions(binarize(twoObjects, 0.4), 7, 5);
+  // OpenCV lists top-level contours in reverse order of discovery: B first. Contour areas
+  // (polygon through the border pixel centres): A a 1x1 square = 1, B a 2x2 square = 4.
+  const at04 = findContours(binarize(twoObjects, 0.4), 7, 5);
   assert.deepEqual(at04, [
-    { size: 4, bounds: box(0, 0, 1, 1) },
-    { size: 9, bounds: box(4, 1, 6, 3) },
+    { isHole: false, parent: -1, ...box(4, 1, 6, 3), area: 4 },
+    { isHole: false, parent: -1, ...box(0, 0, 1, 1), area: 1 },
   ]);
   // Inclusive boxes are the bounds; wsolevaluation's add 1 to x1, y1 and clip to the image (W-1 = 6).
-  assert.deepEqual(regionBoxes(twoObjects, 0.4, 'inclusive'), [box(0, 0, 1, 1), box(4, 1, 6, 3)]);
-  assert.deepEqual(regionBoxes(twoObjects, 0.4), [box(0, 0, 2, 2), box(4, 1, 6, 4)]);
+  assert.deepEqual(regionBoxes(twoObjects, 0.4, 'inclusive'), [box(4, 1, 6, 3), box(0, 0, 1, 1)]);
+  assert.deepEqual(regionBoxes(twoObjects, 0.4), [box(4, 1, 6, 4), box(0, 0, 2, 2)]);
   assert.deepEqual(largestRegionBox(twoObjects, 0.4, 'inclusive'), box(4, 1, 6, 3));
-  // t = 0.2: cut 51, (2,2) is on and joins A through the corner (8-connectivity): A = 5 px.
-  assert.deepEqual(labelRegions(binarize(twoObjects, 0.2), 7, 5), [
-    { size: 5, bounds: box(0, 0, 2, 2) },
-    { size: 9, bounds: box(4, 1, 6, 3) },
-  ]);
+  // t = 0.2: cut 51, (2,2) is on and joins A through the corner (8-connectivity): the square
+  // plus a spike, area still 1.
+  assert.deepEqual(regionBoxes(twoObjects, 0.2, 'inclusive'), [box(4, 1, 6, 3), box(0, 0, 2, 2)]);
+  assert.equal(findContours(binarize(twoObjects, 0.2), 7, 5)[1].area, 1);
   // t = 0.6: cut 153: A keeps 4 px, B only its centre: A is the largest.
   assert.deepEqual(largestRegionBox(twoObjects, 0.6, 'inclusive'), box(0, 0, 1, 1));
   // t = 0.95: cut floor(242.25) = 242: only the centre (5,2); wsolevaluation box [5,2,6,3].
@@ -45,7 +47,7 @@ test('the sweep reproduces the hand-worked boxes and IoUs', () => {
   const gt = [box(4, 1, 6, 3), box(0, 0, 1, 1)];
   const inc = sweepBoxes(twoObjects, T, gt, 'inclusive');
   assert.deepEqual(inc.largestBoxes, [box(4, 1, 6, 3), box(4, 1, 6, 3), box(4, 1, 6, 3), box(0, 0, 1, 1), box(5, 2, 5, 2)]);
-  assert.deepEqual(Array.from(inc.regionCounts), [2, 2, 2, 2, 1]);
+  assert.deepEqual(Array.from(inc.contourCounts), [2, 2, 2, 2, 1]);
   // Largest box = GT B for t <= 0.4 and GT A at 0.6: IoU 1; at 0.95 the centre pixel: 1/9.
   assert.deepEqual(Array.from(inc.largestIou), [1, 1, 1, 1, 1 / 9]);
   const ws = sweepBoxes(twoObjects, T, gt);
@@ -55,14 +57,14 @@ test('the sweep reproduces the hand-worked boxes and IoUs', () => {
   assert.equal(ws.anyIou[2], 0.75);
 });
 
-test('8-connectivity: diagonal chains are one region, a value equal to the cut is off', () => {
+test('8-connectivity: diagonal chains are one contour, a value equal to the cut is off', () => {
   const diag = map([
     [1, 0, 0, 0],
     [0, 1, 0, 0],
     [0, 0, 1, 0],
     [0, 0, 0, 1],
   ]);
-  assert.deepEqual(labelRegions(binarize(diag, 0.5), 4, 4), [{ size: 4, bounds: box(0, 0, 3, 3) }]);
+  assert.deepEqual(regionBoxes(diag, 0.5, 'inclusive'), [box(0, 0, 3, 3)]);
   // q(0.4) = 102 = floor(0.4 * 255): not on at t = 0.4 (cv2.THRESH_BINARY keeps q > cut).
   assert.deepEqual(Array.from(binarize(map([[0.4, 1]]), 0.4)), [0, 1]);
 });
@@ -75,5 +77,5 @@ test('empty and constant maps give the empty box', () => {
   const ones = map([[1, 1, 1], [1, 1, 1]]);
   assert.deepEqual(largestRegionBox(ones, 0.99, 'inclusive'), box(0, 0, 2, 1));
   assert.throws(() => binarize(ones, Number.NaN), /threshold must be a finite number, got NaN/);
-  assert.throws(() => labelRegions(new Uint8Array(5), 2, 2), /binary image has 5 pixels, expected 2x2/);
+  assert.throws(() => findContours(new Uint8Array(5), 2, 2), /binary image has 5 pixels, expected 2x2/);
 });

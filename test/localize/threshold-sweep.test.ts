@@ -3,7 +3,8 @@ import assert from 'node:assert/strict';
 import type { Box, ScoreMap } from '../../src/common/box';
 import { Rng } from '../../src/common/rng';
 import { bestIou } from '../../src/localize/boxes';
-import { binarize, labelRegions, regionBox, type BoxConvention } from '../../src/localize/connected-regions';
+import { binarize, regionBox, type BoxConvention } from '../../src/localize/connected-regions';
+import { findContours, largestContour } from '../../src/localize/contours';
 import { normalizeScoreMap, thresholdList } from '../../src/localize/score-map';
 import { sweepBoxes } from '../../src/localize/threshold-sweep';
 
@@ -29,7 +30,7 @@ function randomBox(rng: Rng, w: number, h: number): Box {
   return { x0, y0, x1: x0 + rng.int(w - x0), y1: y0 + rng.int(h - y0) };
 }
 
-test('the union-find sweep agrees with a flood fill at every threshold (random maps)', () => {
+test('the sweep (one tracer, traced only where the cut changes, inside the on-pixels\' rectangle) equals a fresh trace at every threshold', () => {
   const rng = new Rng(7);
   const thresholds = thresholdList(0.05);
   let checked = 0;
@@ -42,21 +43,18 @@ test('the union-find sweep agrees with a flood fill at every threshold (random m
     const convention: BoxConvention = k % 2 === 0 ? 'wsolevaluation' : 'inclusive';
     const fast = sweepBoxes(m, thresholds, gt, convention);
     thresholds.forEach((t, i) => {
-      const regions = labelRegions(binarize(m, t), w, h);
+      const contours = findContours(binarize(m, t), w, h);
       const where = `map ${k} (${w}x${h}) t=${t}`;
-      if (regions.length === 0) {
+      if (contours.length === 0) {
         assert.deepEqual(fast.largestBoxes[i], { x0: 0, y0: 0, x1: 0, y1: 0 }, where);
-        assert.equal(fast.regionCounts[i], 1, where);
+        assert.equal(fast.contourCounts[i], 1, where);
         assert.equal(fast.anyIou[i], bestIou({ x0: 0, y0: 0, x1: 0, y1: 0 }, gt), where);
         return;
       }
-      const boxes = regions.map((r) => regionBox(r.bounds, w, h, convention));
-      assert.equal(fast.regionCounts[i], regions.length, `${where}: region count`);
-      assert.equal(fast.anyIou[i], Math.max(...boxes.map((b) => bestIou(b, gt))), `${where}: any-region IoU`);
-      // Ties: any region of the maximal size is an acceptable "largest".
-      const maxSize = Math.max(...regions.map((r) => r.size));
-      const candidates = boxes.filter((_, j) => regions[j].size === maxSize);
-      assert.ok(candidates.some((b) => JSON.stringify(b) === JSON.stringify(fast.largestBoxes[i])), `${where}: largest box`);
+      const boxes = contours.map((c) => regionBox(c, w, h, convention));
+      assert.equal(fast.contourCounts[i], contours.length, `${where}: contour count`);
+      assert.equal(fast.anyIou[i], Math.max(...boxes.map((b) => bestIou(b, gt))), `${where}: any-contour IoU`);
+      assert.deepEqual(fast.largestBoxes[i], boxes[largestContour(contours)], `${where}: largest box`);
       assert.equal(fast.largestIou[i], bestIou(fast.largestBoxes[i], gt), `${where}: largest IoU`);
       checked++;
     });

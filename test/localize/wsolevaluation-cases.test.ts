@@ -40,7 +40,7 @@ test('unimodal map: the boxes of wsolevaluation', () => {
   assert.deepEqual(r.largestBoxes.map(asList), [[1, 1, 4, 3], [1, 1, 4, 3], [2, 1, 4, 3], [2, 2, 4, 3], [2, 2, 3, 3]]);
 });
 
-test('multimodal map: thresholds with one clear largest region match; 8-connectivity joins diagonals', () => {
+test('multimodal map: exactly the boxes wsolevaluation expects (largest by contour area, OpenCV order on ties)', () => {
   const m = map([
     [0.4, 0.0, 0.2, 0.2, 0.2],
     [0.4, 0.4, 0.0, 0.4, 0.0],
@@ -48,23 +48,13 @@ test('multimodal map: thresholds with one clear largest region match; 8-connecti
     [1.0, 0.6, 0.8, 0.2, 0.2],
   ]);
   const r = sweepBoxes(m, T, [{ x0: 0, y0: 0, x1: 2, y1: 2 }]);
-  const boxes = r.largestBoxes.map(asList);
-  // wsolevaluation expects [[0,0,4,3], [0,0,2,2], [0,3,3,3], [2,3,3,3], [0,3,1,3]].
-  assert.deepEqual(boxes[0], [0, 0, 4, 3]); // one 8-connected region at t = 0
-  assert.deepEqual(boxes[2], [0, 3, 3, 3]);
-  assert.deepEqual(boxes[4], [0, 3, 1, 3]);
-  // t = 0.6 (0.6000000000000001, cut 153; q(0.6) = 153 is off): two one-pixel regions (0,3), (2,3).
-  // OpenCV's contour areas are both 0 and it keeps the first contour, [2,3,3,3]; by pixel count
-  // it is a tie too, and either box is acceptable here.
-  assert.equal(r.regionCounts[3], 2);
-  assert.ok([[2, 3, 3, 3], [0, 3, 1, 3]].some((b) => JSON.stringify(b) === JSON.stringify(boxes[3])));
-  // t = 0.2 (cut 51): regions {(0,0),(0,1),(1,1)} (3 px) and {(3,1),(3,2),(2,3),(1,3),(0,3)}
-  // (5 px, joined through corners). wsolevaluation's largest contour by polygon area is the
-  // first ([0,0,2,2]: an L of 3 pixel centres has area 0.5; the second, a bent line, 0);
-  // by pixel count the second wins. The all-regions rule (MaxBoxAccV2) still finds [0,0,2,2].
-  assert.equal(r.regionCounts[1], 2);
-  assert.equal(r.anyIou[1], 1);
-  assert.deepEqual(boxes[1], [0, 1, 4, 3]); // the 5-pixel region, +1 and clipped
+  assert.deepEqual(r.largestBoxes.map(asList), [[0, 0, 4, 3], [0, 0, 2, 2], [0, 3, 3, 3], [2, 3, 3, 3], [0, 3, 1, 3]]);
+  // t = 0.2 (cut 51): an L of 3 pixels (area 0.5) and a bent 5-pixel line joined through
+  // corners (area 0): the L wins although it has fewer pixels.
+  assert.equal(r.contourCounts[1], 2);
+  // t = 0.6 (cut 153): two single pixels (0,3) and (2,3), both of area 0: OpenCV lists the
+  // later-found one first, and max() keeps the first.
+  assert.equal(r.contourCounts[3], 2);
 });
 
 test('NaN maps: compute_bboxes_from_scoremaps raises, normalize_scoremap returns zeros', () => {
