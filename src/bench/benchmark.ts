@@ -16,7 +16,7 @@ import { backendInfo, initBackend } from '../backend/select';
 import { wasmThreadCount } from '../backend/wasm-threads';
 import { buildReferenceNet, forwardMacs, REFERENCE_NETS, type ReferenceNet } from './reference-nets';
 
-export type Engine = 'cpu' | 'wasm' | 'wasm-forward' | 'torch';
+export type Engine = 'cpu' | 'wasm' | 'wasm-forward' | 'torch' | 'webgpu';
 
 export interface BenchResult {
   net: string;
@@ -36,6 +36,8 @@ export interface NetSummary {
   timeVsTorch: number | null;
   /** wasm training-step ms / wasm forward ms (3 would be a perfectly efficient backward). */
   stepOverForward: number | null;
+  /** webgpu ms / torch ms (only with `--engines webgpu,torch`). */
+  webgpuVsTorch?: number | null;
 }
 
 export interface KernelTime {
@@ -79,14 +81,16 @@ export interface BenchOptions {
 
 export const DEFAULT_BENCH: BenchOptions = { steps: 5, cpuSteps: 1, cpuBatch: 2, torchThreads: 2, python: '/usr/bin/python3', profile: false };
 
-export const ENGINES: Engine[] = ['cpu', 'wasm', 'wasm-forward', 'torch'];
+export const ENGINES: Engine[] = ['cpu', 'wasm', 'wasm-forward', 'torch', 'webgpu'];
+/** `webgpu` runs only when asked for: without a GPU it would time mesa's software adapter. */
+const DEFAULT_ENGINES: Engine[] = ENGINES.filter((e) => e !== 'webgpu');
 
 function median(xs: number[]): number {
   const s = [...xs].sort((a, b) => a - b);
   return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
 }
 
-async function timeTf(net: ReferenceNet, backend: 'cpu' | 'wasm', steps: number, forwardOnly: boolean, warmUp = true): Promise<number> {
+async function timeTf(net: ReferenceNet, backend: 'cpu' | 'wasm' | 'webgpu', steps: number, forwardOnly: boolean, warmUp = true): Promise<number> {
   await initBackend(backend);
   const built = buildReferenceNet(net);
   try {
@@ -161,7 +165,7 @@ export async function runBenchmark(options: Partial<BenchOptions> = {}): Promise
     if (!(Number.isInteger(opts[key]) && opts[key] >= 1)) throw new Error(`bench option ${key} must be an integer >= 1, got ${opts[key]}`);
   }
   for (const e of opts.engines ?? []) if (!ENGINES.includes(e)) throw new Error(`engine "${e}" is not one of ${ENGINES.join(', ')}`);
-  const engines = opts.engines ?? ENGINES;
+  const engines = opts.engines ?? DEFAULT_ENGINES;
   const nets = selectNets(opts);
   const version = engines.includes('torch') ? torchVersion(opts.python) : null;
   const hasTorch = version !== null;
@@ -184,11 +188,13 @@ export async function runBenchmark(options: Partial<BenchOptions> = {}): Promise
     }
     if (engines.includes('wasm')) add('wasm', await timeTf(net, 'wasm', opts.steps, false), 3);
     if (engines.includes('wasm-forward')) add('wasm-forward', await timeTf(net, 'wasm', opts.steps, true), 1);
+    if (engines.includes('webgpu')) add('webgpu', await timeTf(net, 'webgpu', opts.steps, false), 3);
     if (hasTorch) add('torch', timeTorch(net, opts), 3);
     if (opts.profile) profile[net.name] = await profileWasmStep(net);
     const ms = (e: Engine) => results.find((r) => r.net === net.name && r.engine === e)?.msPerStep ?? NaN;
     const ratio = (a: Engine, b: Engine) => (Number.isFinite(ms(a) / ms(b)) ? ms(a) / ms(b) : null);
     perNet[net.name] = { speedupOverCpu: ratio('cpu', 'wasm'), timeVsTorch: ratio('wasm', 'torch'), stepOverForward: ratio('wasm', 'wasm-forward') };
+    if (engines.includes('webgpu')) perNet[net.name].webgpuVsTorch = ratio('webgpu', 'torch');
   }
   const info = backendInfo();
   const threads = wasmThreadCount();
