@@ -20,6 +20,29 @@ export function normalizeMaps<T extends tf.Tensor3D | tf.Tensor4D>(maps: T): T {
   });
 }
 
+/**
+ * The loss-side attention: relu(S) / stopGradient(max(peak, 1)) per image. Unlike min-max it is
+ * bounded in gradient (never divides by a near-zero range) and keeps the map's absolute strength:
+ * a classifier with little evidence gives a weak map instead of a stretched one. Min-max stays
+ * the normalisation for display and evaluation.
+ */
+export function boundedMaps(maps: tf.Tensor3D): tf.Tensor3D {
+  return tf.tidy(() => {
+    const r = tf.relu(maps);
+    const peak = tf.maximum(tf.max(r, [1, 2], true), 1);
+    return tf.div(r, stopGradient(peak)) as tf.Tensor3D;
+  });
+}
+
+/** Identity forward, zero gradient (tfjs has no stopGradient op). */
+export function stopGradient<T extends tf.Tensor>(x: T): T {
+  const f = tf.customGrad(((input: tf.Tensor) => ({
+    value: tf.clone(input),
+    gradFunc: (dy: tf.Tensor) => [tf.zerosLike(dy)],
+  })) as unknown as Parameters<typeof tf.customGrad>[0]);
+  return f(x) as T;
+}
+
 /** Class scores as the global average of the class activation maps: [n, K]. */
 export function logitsFromCams(cams: tf.Tensor4D): tf.Tensor2D {
   return tf.mean(cams, [1, 2]) as tf.Tensor2D;

@@ -8,8 +8,8 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
-import { attentionFusionLoss, unionTarget } from './attention-fusion-loss';
-import { classMaps, crossEntropy, logitsFromCams, normalizeMaps } from './attention-maps';
+import { attentionFusionLoss, fusionGate, fusionTarget } from './attention-fusion-loss';
+import { boundedMaps, classMaps, crossEntropy, logitsFromCams, normalizeMaps, stopGradient } from './attention-maps';
 import { backboneChannels, backboneStride, buildBackbone, buildClassifierHead } from './backbones';
 import { ChannelAssistedAttention } from './channel-assisted-attention';
 import { applyComplementaryDropout, validateDropout } from './complementary-dropout';
@@ -74,24 +74,40 @@ export class ComplementaryModel implements WsolModel {
     this.net = tfl.model({ inputs: [xa, xb], outputs: [sa, sb], name: `wsol_${method.replace(/[^a-z0-9]/gi, '_')}` });
   }
 
-  /** Features after the backbone and CAAM (before SSAM), for notebooks. */
-  features(xa: tf.Tensor4D, xb: tf.Tensor4D, training = false): [tf.Tensor4D, tf.Tensor4D] {
+  /**
+   * Features after the backbone and CAAM (before SSAM). x_A and x_B go through the shared backbone as
+   * one batch (one set of kernel calls, batch statistics over both); the full-image pass feeds the same
+   * image to both branches and runs the backbone once. `backboneGradient = false` makes the backbone a
+   * forward-only feature extractor for this call.
+   */
+  features(xa: tf.Tensor4D, xb: tf.Tensor4D, training = false, backboneGradient = true): [tf.Tensor4D, tf.Tensor4D] {
     return tf.tidy(() => {
-      let fa = this.backbone.apply(xa, { training }) as tf.Tensor4D;
-      // The full-image pass feeds the same image to both branches: run the backbone once.
-      let fb = xb === xa ? fa : (this.backbone.apply(xb, { training }) as tf.Tensor4D);
+      const n = xa.shape[0];
+      const run = (x: tf.Tensor4D) => {
+        const f = this.backbone.apply(x, { training }) as tf.Tensor4D;
+        return backboneGradient ? f : stopGradient(f);
+      };
+      let fa: tf.Tensor4D;
+      let fb: tf.Tensor4D;
+      if (xb === xa) {
+        fa = fb = run(xa);
+      } else {
+        const both = run(tf.concat([xa, xb], 0) as tf.Tensor4D);
+        [fa, fb] = tf.split(both, [n, n], 0) as tf.Tensor4D[];
+      }
       if (this.caam) [fa, fb] = this.caam.apply([fa, fb], { training }) as tf.Tensor4D[];
       return [fa, fb];
     });
   }
 
   /** Both classifiers' CAMs for a pair of images. */
-  branches(xa: tf.Tensor4D, xb: tf.Tensor4D, training = false): BranchOutputs {
+  branches(xa: tf.Tensor4D, xb: tf.Tensor4D, training = false, backboneGradient = true): BranchOutputs {
     return tf.tidy(() => {
-      let [fa, fb] = this.features(xa, xb, training);
+      let [fa, fb] = this.features(xa, xb, training, backboneGradient);
       if (this.ssam) {
-        fa = this.ssam.apply(fa, { training }) as tf.Tensor4D;
-        fb = this.ssam.apply(fb, { training }) as tf.Tensor4D;
+        // One SSAM call on both branches (shared weights, attention stays within each image).
+        const n = fa.shape[0];
+        [fa, fb] = tf.split(this.ssam.apply(tf.concat([fa, fb], 0), { training }) as tf.Tensor4D, [n, n], 0) as tf.Tensor4D[];
       }
       return {
         camsA: this.headA.apply(fa, { training }) as tf.Tensor4D,
@@ -100,34 +116,60 @@ export class ComplementaryModel implements WsolModel {
     });
   }
 
+  /** The loss-side attention of class `labels` (bounded or min-max, per the config). */
+  private lossMaps(cams: tf.Tensor4D, labels: tf.Tensor1D): tf.Tensor3D {
+    const maps = classMaps(cams, labels);
+    return this.resolved.loss.fuseNormalization === 'bounded' ? boundedMaps(maps) : normalizeMaps(maps);
+  }
+
+  /** Fraction of each feature cell visible in x_A: [n, h, w] from the pixel mask [n, H, W, 1]. */
+  private visibleFraction(maskA: tf.Tensor4D, mapSize: number): tf.Tensor3D {
+    const stride = maskA.shape[1] / mapSize;
+    return tf.squeeze(tf.avgPool(maskA, stride, stride, 'valid'), [3]) as tf.Tensor3D;
+  }
+
   loss(images: tf.Tensor4D, labels: tf.Tensor1D, ctx: StepContext): LossTerms {
     const { loss } = this.resolved;
     const pair = applyComplementaryDropout(images, this.resolved.dropout, ctx.seed, ctx.step);
     const { camsA, camsB } = this.branches(pair.imageA, pair.imageB, true);
-    tf.dispose([pair.imageA, pair.imageB, pair.maskA]);
     const clsA = crossEntropy(logitsFromCams(camsA), labels);
     const clsB = crossEntropy(logitsFromCams(camsB), labels);
-    const mapA = normalizeMaps(classMaps(camsA, labels));
-    const mapB = normalizeMaps(classMaps(camsB, labels));
-    const target = unionTarget(mapA, mapB);
     const terms: Record<string, tf.Scalar> = { clsA, clsB };
     let total = tf.add(clsA, clsB) as tf.Scalar;
     let logits = tf.div(tf.add(logitsFromCams(camsA), logitsFromCams(camsB)), 2) as tf.Tensor2D;
+    let fuse: tf.Scalar | null = null;
+    const wantFuse = loss.lambdaFuse > 0;
+    const mapA = wantFuse ? this.lossMaps(camsA, labels) : null;
+    const mapB = wantFuse ? this.lossMaps(camsB, labels) : null;
+    const target = mapA && mapB ? fusionTarget(loss.fuseTarget, mapA, mapB, this.visibleFraction(pair.maskA, camsA.shape[1])) : null;
+    tf.dispose([pair.imageA, pair.imageB, pair.maskA]);
     if (loss.fusion === 'three-pass') {
-      const full = this.branches(images, images, true);
+      const full = this.branches(images, images, true, loss.fullPassTrainsBackbone);
       const fullLogits = tf.div(tf.add(logitsFromCams(full.camsA), logitsFromCams(full.camsB)), 2) as tf.Tensor2D;
       terms.clsFull = crossEntropy(fullLogits, labels);
       total = tf.add(total, tf.mul(terms.clsFull, loss.lambdaClsFull));
       logits = fullLogits;
-      if (loss.lambdaFuse > 0) {
-        terms.fuse = attentionFusionLoss(normalizeMaps(classMaps(full.camsA, labels)), normalizeMaps(classMaps(full.camsB, labels)), target);
+      if (target) {
+        const gate = fusionGate(target, this.probabilityOfLabel(fullLogits, labels), loss.fuseConfidence);
+        fuse = attentionFusionLoss(this.lossMaps(full.camsA, labels), this.lossMaps(full.camsB, labels), target, gate);
+        terms.fuseGate = tf.mean(gate) as tf.Scalar;
       }
-    } else if (loss.lambdaFuse > 0) {
-      terms.fuse = attentionFusionLoss(mapA, mapB, target);
+    } else if (target && mapA && mapB) {
+      const gate = fusionGate(target, this.probabilityOfLabel(logits, labels), loss.fuseConfidence);
+      fuse = attentionFusionLoss(mapA, mapB, target, gate);
+      terms.fuseGate = tf.mean(gate) as tf.Scalar;
     }
-    const ramp = loss.fuseWarmupSteps > 0 ? Math.min(1, ctx.step / loss.fuseWarmupSteps) : 1;
-    if (terms.fuse && ramp > 0) total = tf.add(total, tf.mul(terms.fuse, loss.lambdaFuse * ramp));
+    if (fuse) {
+      terms.fuse = fuse;
+      const ramp = loss.fuseWarmupSteps > 0 ? Math.min(1, ctx.step / loss.fuseWarmupSteps) : 1;
+      if (ramp > 0) total = tf.add(total, tf.mul(fuse, loss.lambdaFuse * ramp));
+    }
     return { total, terms, logits };
+  }
+
+  /** Stop-gradient softmax probability of each image's label: [n]. */
+  private probabilityOfLabel(logits: tf.Tensor2D, labels: tf.Tensor1D): tf.Tensor1D {
+    return tf.tidy(() => stopGradient(tf.sum(tf.mul(tf.softmax(logits), tf.oneHot(labels, logits.shape[1])), 1) as tf.Tensor1D));
   }
 
   predict(images: tf.Tensor4D): Prediction {
@@ -147,10 +189,12 @@ export class ComplementaryModel implements WsolModel {
       const branchA = normalizeMaps(classMaps(camsA, labels));
       const branchB = normalizeMaps(classMaps(camsB, labels));
       const full = classMaps(this.predict(images).cams, labels);
+      const visible = this.visibleFraction(pair.maskA, camsA.shape[1]);
       return {
         branchA,
         branchB,
-        fused: tf.maximum(branchA, branchB) as tf.Tensor3D,
+        // The fusion target's shape as the loss builds it (display maps are min-max normalised).
+        fused: fusionTarget(this.resolved.loss.fuseTarget, branchA, branchB, visible),
         full: normalizeMaps(full),
         maskA: tf.squeeze(pair.maskA, [3]) as tf.Tensor3D,
       };

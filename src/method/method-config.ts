@@ -25,14 +25,27 @@ export interface LossConfig {
   lambdaClsFull: number;
   /** Weight of the attention-based fusion loss. */
   lambdaFuse: number;
-  /** 'three-pass': full-image maps pulled to the union; 'two-pass': each branch map pulled to the union. */
+  /** 'three-pass': full-image maps pulled to the target; 'two-pass': each branch map pulled to the target. */
   fusion: 'three-pass' | 'two-pass';
+  /** 'mosaic': each branch trusted where it saw pixels; 'union': max of both maps (the first reconstruction). */
+  fuseTarget: 'mosaic' | 'union';
   /**
-   * Steps over which lambda_fuse ramps linearly from 0 (our choice, not the paper's). Early on the
-   * maps are nearly flat, min-max normalisation amplifies their gradients by 1 / (max - min), and
-   * the fusion term drowns the classification terms; the ramp lets the classifiers start first.
+   * 'bounded': relu(S) / stopGradient(max(peak, 1)) in the loss; 'minmax': per-image min-max, whose gradient
+   * grows as 1 / (max - min) and drowned the classifiers (kept for the ablation).
    */
+  fuseNormalization: 'bounded' | 'minmax';
+  /**
+   * An image enters the fusion term only once the classifier gives its true class at least this probability
+   * (and its target is not flat). This is the warm-up: it follows learning, not a step count.
+   */
+  fuseConfidence: number;
+  /** Optional linear ramp of lambda_fuse over the first steps (0 = none; the confidence gate is the warm-up). */
   fuseWarmupSteps: number;
+  /**
+   * Whether the full-image pass back-propagates into the backbone. Off by default: the backbone learns from
+   * both branches' cross-entropy, and a forward-only backbone pass keeps ours near 2x CAM's cost per image.
+   */
+  fullPassTrainsBackbone: boolean;
 }
 
 export interface BackboneConfig {
@@ -52,7 +65,16 @@ export const DEFAULT_DROPOUT: DropoutConfig = {
 
 export const DEFAULT_ATTENTION: AttentionConfig = { caamReduction: 16, ssamQueryReduction: 8 };
 
-export const DEFAULT_LOSS: LossConfig = { lambdaClsFull: 1, lambdaFuse: 1, fusion: 'three-pass', fuseWarmupSteps: 200 };
+export const DEFAULT_LOSS: LossConfig = {
+  lambdaClsFull: 1,
+  lambdaFuse: 1,
+  fusion: 'three-pass',
+  fuseTarget: 'mosaic',
+  fuseNormalization: 'bounded',
+  fuseConfidence: 0.5,
+  fuseWarmupSteps: 0,
+  fullPassTrainsBackbone: false,
+};
 
 /**
  * tiny: width 16 (16/32/64 channels): CAM reaches ~77% validation accuracy on `parts` in 3 epochs

@@ -13,8 +13,14 @@ export interface OptimizerConfig {
   learningRate: number;
   /** SGD momentum. */
   momentum: number;
-  /** L2 weight decay added to the gradient of kernels (not biases, gammas). */
+  /** Weight decay of kernels (not biases, gammas, normalisation parameters). */
   weightDecay: number;
+  /**
+   * 'decoupled' (AdamW, Loshchilov & Hutter 2019): w -= lr * wd * w beside the Adam update, so a weight
+   * with a weak task gradient is not shrunk at the full Adam rate. 'l2': wd * w added to the gradient
+   * (classic SGD weight decay). Adam with 'l2' shrank the tiny backbone's activations within 20 steps.
+   */
+  weightDecayMode: 'decoupled' | 'l2';
   /** Variable-name substring -> learning-rate multiplier (first match wins), e.g. { classifier: 10 }. */
   lrMultipliers: Record<string, number>;
   beta1: number;
@@ -27,6 +33,7 @@ export const DEFAULT_OPTIMIZER: OptimizerConfig = {
   learningRate: 1e-3,
   momentum: 0.9,
   weightDecay: 1e-4,
+  weightDecayMode: 'decoupled',
   lrMultipliers: {},
   beta1: 0.9,
   beta2: 0.999,
@@ -40,6 +47,7 @@ export class WsolOptimizer {
   constructor(readonly config: OptimizerConfig) {
     if (!(config.learningRate > 0)) throw new Error(`optimizer.learningRate must be > 0, got ${config.learningRate}`);
     if (config.momentum < 0 || config.momentum >= 1) throw new Error(`optimizer.momentum must be in [0, 1), got ${config.momentum}`);
+    if (config.weightDecayMode !== 'decoupled' && config.weightDecayMode !== 'l2') throw new Error(`optimizer.weightDecayMode must be 'decoupled' or 'l2', got ${String(config.weightDecayMode)}`);
   }
 
   multiplierFor(name: string): number {
@@ -56,8 +64,10 @@ export class WsolOptimizer {
         const g0 = grads[v.name];
         if (!g0) continue;
         const decay = c.weightDecay > 0 && v.shape.length > 1;
-        const g = decay ? tf.add(g0, tf.mul(v, c.weightDecay)) : g0;
+        const coupled = decay && c.weightDecayMode === 'l2';
+        const g = coupled ? tf.add(g0, tf.mul(v, c.weightDecay)) : g0;
         const rate = lr * this.multiplierFor(v.name);
+        if (decay && !coupled) v.assign(tf.mul(v, 1 - rate * c.weightDecay));
         if (c.name === 'sgd') {
           const [m] = this.slotsFor(v, 1);
           m.assign(tf.add(tf.mul(m, c.momentum), g));
