@@ -101,8 +101,12 @@ async function prepareBatch(ds: Dataset, chunk: DatasetItem[], opts: BatchOption
         return await prepare(ds, item, opts, rng);
       } catch (err) {
         if (!(opts.skipBad ?? ds.skipBad)) throw err;
-        const warn = opts.onWarning ?? ds.onWarning ?? ((m: string) => process.emitWarning(m, 'WsolDataWarning'));
-        warn(`${ds.name}: skipping "${item.id}": ${(err as Error).message}`);
+        // Warned once per item, not once per epoch.
+        if (!ds.skipped?.has(item.id)) {
+          const warn = opts.onWarning ?? ds.onWarning ?? ((m: string) => process.emitWarning(m, 'WsolDataWarning'));
+          warn(`${ds.name}: skipping "${item.id}": ${(err as Error).message}`);
+        }
+        ds.skipped?.add(item.id);
         return null;
       }
     }),

@@ -17,6 +17,7 @@ import { writeFileAtomic } from '../common/atomic-write';
 import type { Dataset, Split } from './dataset';
 import { fileDataset, type FileDatasetOptions, type FileRecord } from './file-dataset';
 import { readImageSize } from './image-io';
+import { pathInside } from './inside-root';
 import { at, intField, numberField, readTable } from './text-table';
 
 export interface CubOptions extends FileDatasetOptions {
@@ -106,7 +107,9 @@ export async function openCub(root: string, options: CubOptions = {}): Promise<D
   const boxes = byImageId(file('bounding_boxes.txt'), readTable(file('bounding_boxes.txt'), 'space', 5), images);
 
   const segDir = opts.segmentationsDir ?? [path.join(root, 'segmentations'), path.join(root, '..', 'segmentations')].find((d) => fs.existsSync(d));
-  const fullPaths = new Map([...images].map(([id, p]) => [id, path.join(root, 'images', p)]));
+  const fullPaths = new Map(
+    [...images].map(([id, p]) => [id, pathInside(path.join(root, 'images'), p, at(file('images.txt'), imageLines.get(id)!), opts.allowOutsideRoot)]),
+  );
   const sizes = await imageSizes(root, fullPaths, opts.cacheSizes);
 
   const records: { record: FileRecord; train: boolean }[] = [];

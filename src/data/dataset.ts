@@ -38,6 +38,8 @@ export interface Dataset {
   skipBad?: boolean;
   /** Where warnings about skipped items go (the batch pipeline uses it when its own is not set). */
   onWarning?: (message: string) => void;
+  /** Ids of the items skipped so far under `skipBad` (at open, or when they failed to decode). */
+  skipped?: Set<string>;
 }
 
 /** Throws when two items of a dataset share an id (ids key images, masks and results). */

@@ -27,6 +27,10 @@ export interface FileDatasetOptions {
   onWarning?: (message: string) => void;
   /** Threshold (0..255) that turns a grey mask file into a binary mask. */
   maskThreshold?: number;
+  /** Let metadata name image and mask files outside the image root (`../x.jpg`). */
+  allowOutsideRoot?: boolean;
+  /** Ids a loader already left out (reported through onWarning) before building the dataset. */
+  skipped?: Iterable<string>;
 }
 
 /** Warnings are never silent: without a callback they go to Node's process warning channel. */
@@ -43,20 +47,23 @@ export function fileDataset(
   const warn = warningSink(opts.onWarning);
   const records = new Map<string, FileRecord>();
   const items = new Map<Split, DatasetItem[]>();
+  const skipped = new Set<string>(opts.skipped ?? []);
   for (const split of SPLITS) {
     const list: DatasetItem[] = [];
     for (const r of splits[split] ?? []) {
       const item: DatasetItem = { id: r.id, label: r.label, width: r.width, height: r.height, boxes: r.boxes, hasMask: r.maskPaths.length > 0 };
+      if (records.has(r.id)) throw new Error(`${name}: duplicate image id "${r.id}"${r.source ? ` (${r.source})` : ''}`);
+      // Before the item's own checks: a missing file's size is unknown, and so is whether its boxes fit.
+      if (!fs.existsSync(r.imagePath)) {
+        if (!opts.skipBad) throw new Error(`${r.source ? `${r.source}: ` : ''}${name}: image file not found: ${r.imagePath} (id "${r.id}")`);
+        warn(`${name}: skipping "${r.id}": image file not found: ${r.imagePath}`);
+        skipped.add(r.id);
+        continue;
+      }
       try {
         validateItem(name, item, classNames.length);
       } catch (err) {
         throw new Error(r.source ? `${r.source}: ${(err as Error).message}` : (err as Error).message);
-      }
-      if (records.has(r.id)) throw new Error(`${name}: duplicate image id "${r.id}"${r.source ? ` (${r.source})` : ''}`);
-      if (!fs.existsSync(r.imagePath)) {
-        if (!opts.skipBad) throw new Error(`${name}: image file not found: ${r.imagePath} (id "${r.id}")`);
-        warn(`${name}: skipping "${r.id}": image file not found: ${r.imagePath}`);
-        continue;
       }
       records.set(r.id, r);
       list.push(item);
@@ -75,6 +82,7 @@ export function fileDataset(
     hasMasks: [...records.values()].some((r) => r.maskPaths.length > 0),
     skipBad: opts.skipBad ?? false,
     onWarning: warn,
+    skipped,
     items: (split) => items.get(split) ?? [],
     loadImage: async (item) => decodeImageFile(record(item).imagePath, { expect: { width: item.width, height: item.height } }),
     loadImageResized: async (item, width, height) =>

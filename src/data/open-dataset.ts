@@ -26,6 +26,8 @@ export interface OpenOptions {
   /** Skip missing or undecodable images with a warning instead of failing. */
   skipBad?: boolean;
   onWarning?: (message: string) => void;
+  /** Let metadata name files outside the image root (`../x.jpg`); refused by default. */
+  allowOutsideRoot?: boolean;
 }
 
 export interface DatasetLoader {
@@ -55,7 +57,13 @@ const LOADERS: DatasetLoader[] = [
     name: 'cub',
     description: 'CUB-200-2011 from its official files (200 classes, boxes; masks with the segmentations archive)',
     open: async (arg, opts) =>
-      openCub(arg || path.join(opts.dataRoot ?? 'data', 'CUB_200_2011'), { seed: opts.seed, skipBad: opts.skipBad, onWarning: opts.onWarning, valPerClass: opts.valPerClass }),
+      openCub(arg || path.join(opts.dataRoot ?? 'data', 'CUB_200_2011'), {
+        seed: opts.seed,
+        skipBad: opts.skipBad,
+        onWarning: opts.onWarning,
+        valPerClass: opts.valPerClass,
+        allowOutsideRoot: opts.allowOutsideRoot,
+      }),
   },
   {
     name: 'folder',
@@ -63,7 +71,7 @@ const LOADERS: DatasetLoader[] = [
     open: async (arg, opts) => {
       const comma = arg.indexOf(',');
       if (!arg || comma < 0) throw new Error(`folder dataset needs "folder:<metadata dir>,<image root>", got "folder:${arg}"`);
-      return openWsolFolder(arg.slice(0, comma), arg.slice(comma + 1), { skipBad: opts.skipBad, onWarning: opts.onWarning });
+      return openWsolFolder(arg.slice(0, comma), arg.slice(comma + 1), { skipBad: opts.skipBad, onWarning: opts.onWarning, allowOutsideRoot: opts.allowOutsideRoot });
     },
   },
 ];

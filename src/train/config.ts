@@ -1,4 +1,5 @@
 /** The training run's configuration: plain data, defaults in one place, validated once. */
+import type { MethodOptions } from '../method/method-options';
 import { DEFAULT_OPTIMIZER, type OptimizerConfig } from './optimizer';
 import { DEFAULT_SCHEDULE, type ScheduleConfig } from './schedule';
 
@@ -18,8 +19,8 @@ export interface TrainConfig {
   limit: number;
   /** Use at most this many validation/test images for evaluation (0 = all). */
   evalLimit: number;
-  /** Method-specific options passed to the model factory. */
-  methodOptions: Record<string, unknown>;
+  /** Method-specific options passed to the model factory (see `wsol methods`). */
+  methodOptions: MethodOptions;
   /** Number of fixed validation images whose maps are recorded for teaching. */
   probes: number;
   /** Record a snapshot every this many steps (0 = only at epoch ends). */
@@ -52,6 +53,11 @@ export const DEFAULT_TRAIN_CONFIG: TrainConfig = {
   pretrainedWeights: null,
 };
 
+/** Upper bounds that turn a typo (`--epochs 1e20`) into an error instead of a run that never ends. */
+export const TRAIN_LIMITS = { epochs: 100_000, imageSize: 4096, batchSize: 65_536 };
+/** Seeds are 32-bit: every generator takes `seed >>> 0`, so larger ones would wrap silently. */
+export const MAX_SEED = 2 ** 32 - 1;
+
 type DeepPartial<T> = { [K in keyof T]?: T[K] extends object ? Partial<T[K]> : T[K] };
 
 /** Fills defaults and checks every field; errors name the field. */
@@ -63,16 +69,16 @@ export function resolveTrainConfig(partial: DeepPartial<TrainConfig> = {}): Trai
     schedule: { ...DEFAULT_TRAIN_CONFIG.schedule, ...(partial.schedule ?? {}) } as ScheduleConfig,
     methodOptions: { ...(partial.methodOptions ?? {}) },
   };
-  const positiveInt = (field: keyof TrainConfig) => {
+  const boundedInt = (field: keyof typeof TRAIN_LIMITS) => {
     const v = c[field] as number;
-    if (!Number.isInteger(v) || v < 1) throw new Error(`train config: ${field} must be a positive integer, got ${v}`);
+    if (!Number.isInteger(v) || v < 1 || v > TRAIN_LIMITS[field]) throw new Error(`train config: ${field} must be a positive integer <= ${TRAIN_LIMITS[field]}, got ${v}`);
   };
-  positiveInt('epochs');
-  positiveInt('imageSize');
-  positiveInt('batchSize');
-  if (!Number.isInteger(c.seed)) throw new Error(`train config: seed must be an integer, got ${c.seed}`);
+  boundedInt('epochs');
+  boundedInt('imageSize');
+  boundedInt('batchSize');
+  if (!Number.isInteger(c.seed) || c.seed < 0 || c.seed > MAX_SEED) throw new Error(`train config: seed must be an integer in 0..${MAX_SEED}, got ${c.seed}`);
   for (const f of ['limit', 'evalLimit', 'probes', 'snapshotEvery'] as const) {
-    if (!Number.isInteger(c[f]) || c[f] < 0) throw new Error(`train config: ${f} must be an integer >= 0, got ${c[f]}`);
+    if (!Number.isSafeInteger(c[f]) || c[f] < 0) throw new Error(`train config: ${f} must be an integer >= 0, got ${c[f]}`);
   }
   for (const f of ['coverageThreshold', 'locThreshold'] as const) {
     if (!(c[f] >= 0 && c[f] < 1)) throw new Error(`train config: ${f} must be in [0, 1), got ${c[f]}`);

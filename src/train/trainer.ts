@@ -25,6 +25,8 @@ export interface TrainResult {
   outDir: string;
   stopped: boolean;
   trainSeconds: number;
+  /** Images left out because they were missing or undecodable (with `skipBad`). */
+  skippedImages: number;
 }
 
 export async function train(partial: Partial<TrainConfig>, opts: TrainOptions): Promise<TrainResult> {
@@ -46,5 +48,6 @@ export async function train(partial: Partial<TrainConfig>, opts: TrainOptions): 
     outDir: session.outDir,
     stopped,
     trainSeconds: (Date.now() - session.startedAt) / 1000,
+    skippedImages: session.dataset.skipped?.size ?? 0,
   };
 }

@@ -60,17 +60,13 @@ export interface SessionOptions {
   dataset?: Dataset;
   /** Skip missing or undecodable images (each reported through callbacks.onLog) instead of failing. */
   skipBad?: boolean;
+  /** Let image ids of folder datasets name files outside the image root (`../x.jpg`, absolute paths). */
+  allowOutsideRoot?: boolean;
 }
 
 /** The model configuration a training config builds, for a dataset of `numClasses` classes. */
 export function modelConfigFor(config: TrainConfig, numClasses: number): ModelConfig {
-  return {
-    ...(config.methodOptions as object),
-    method: config.method,
-    backbone: config.backbone,
-    numClasses,
-    inputSize: config.imageSize,
-  } as ModelConfig;
+  return { ...config.methodOptions, method: config.method, backbone: config.backbone, numClasses, inputSize: config.imageSize };
 }
 
 /** Checks the method and its options before any data is read (the class count is not known yet). */
@@ -132,7 +128,12 @@ export class TrainingSession {
     const { checkpoint, unlock } = openRunFolder(opts.outDir, opts.resume ?? false, config, log);
     const owned: { dispose(): void }[] = [];
     try {
-      const dataset = opts.dataset ?? (await openDataset(config.dataset, { seed: config.seed, skipBad: opts.skipBad, onWarning: (m) => log(`warning: ${m}`) }));
+      const dataset = opts.dataset ?? (await openDataset(config.dataset, {
+          seed: config.seed,
+          skipBad: opts.skipBad,
+          allowOutsideRoot: opts.allowOutsideRoot,
+          onWarning: (m) => log(`warning: ${m}`),
+        }));
       const modelConfig = modelConfigFor(config, dataset.classNames.length);
       const trainCount = config.limit > 0 ? Math.min(config.limit, dataset.items('train').length) : dataset.items('train').length;
       if (trainCount === 0) throw new Error(`dataset ${dataset.name} has an empty train split`);

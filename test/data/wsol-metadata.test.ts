@@ -161,3 +161,74 @@ test('folder: missing and corrupt images fail clearly, or are skipped with a war
   test2[0].images.dispose();
   await assert.rejects(openDataset(`folder:${t.meta}`), /folder dataset needs "folder:<metadata dir>,<image root>"/);
 });
+
+/** The tree without image_sizes.txt: sizes come from the files, so a missing file has none. */
+async function treeWithoutSizes() {
+  const t = await writeTree({ classNames: false });
+  for (const split of ['train', 'test']) fs.rmSync(path.join(t.meta, split, 'image_sizes.txt'));
+  return t;
+}
+
+test('folder without image_sizes.txt: a missing image is named at open (not "outside the 1x1 image"), and skipBad skips it', async () => {
+  const t = await treeWithoutSizes();
+  fs.rmSync(path.join(t.images, 'a/2.png'));
+  await assert.rejects(openDataset(t.spec), (e: Error) => /train\/image_ids\.txt:2: .*image file not found: .*a\/2\.png/.test(e.message) && !/outside/.test(e.message));
+  const warnings: string[] = [];
+  const ds = await openDataset(t.spec, { skipBad: true, onWarning: (m) => warnings.push(m) });
+  assert.deepEqual(ds.items('train').map((i) => i.id), ['a/1.png', 'b/3.jpg']);
+  assert.deepEqual([...ds.skipped!], ['a/2.png']);
+  assert.equal(warnings.length, 1);
+});
+
+test('folder without image_sizes.txt: an unreadable image header is named at open, and skipBad skips it', async () => {
+  const t = await treeWithoutSizes();
+  fs.writeFileSync(path.join(t.images, 'b/3.jpg'), Buffer.from([0xff, 0xd8, 0xff])); // a JPEG cut after its first bytes
+  await assert.rejects(openDataset(t.spec), /train\/image_ids\.txt:3: corrupt or unsupported image .*b\/3\.jpg/);
+  const warnings: string[] = [];
+  const ds = await openDataset(t.spec, { skipBad: true, onWarning: (m) => warnings.push(m) });
+  assert.deepEqual(ds.items('train').map((i) => i.id), ['a/1.png', 'a/2.png']);
+  assert.match(warnings[0], /skipping "b\/3\.jpg": corrupt or unsupported image/);
+  assert.ok(ds.skipped!.has('b/3.jpg'));
+});
+
+test('folder: class ids are bounded at open (no class_names.txt: below 100000 and not sparse)', async () => {
+  const started = Date.now();
+  let t = await writeTree();
+  edit(path.join(t.meta, 'train/class_labels.txt'), 'b/3.jpg,1', 'b/3.jpg,100000000');
+  await assert.rejects(openDataset(t.spec), /train\/class_labels\.txt:3: class id 100000000 for "b\/3\.jpg" is too large \(at most 99999 without class_names\.txt\)/);
+  t = await writeTree();
+  edit(path.join(t.meta, 'train/class_labels.txt'), 'b/3.jpg,1', 'b/3.jpg,5000');
+  await assert.rejects(openDataset(t.spec), /train\/class_labels\.txt:3: class id 5000 makes 5001 classes, but only 4 ids are used; .*class_names\.txt/);
+  assert.ok(Date.now() - started < 10_000, 'rejected at open, in seconds');
+  // Dense ids open: three classes 0, 1, 2.
+  t = await writeTree();
+  assert.equal((await openDataset(t.spec)).classNames.length, 3);
+});
+
+test('folder: val/test need localization.txt and a box or mask per image, checked at open', async () => {
+  let t = await writeTree();
+  fs.rmSync(path.join(t.meta, 'test/localization.txt'));
+  await assert.rejects(openDataset(t.spec), (e: Error) => e.message.startsWith(`${path.join(t.meta, 'test/localization.txt')} not found: the test split needs boxes or masks`));
+  t = await writeTree();
+  edit(path.join(t.meta, 'test/localization.txt'), 'c/5.png,1,1,6,6\n', '');
+  await assert.rejects(openDataset(t.spec), /test\/image_ids\.txt:2: "c\/5\.png" has no box or mask in .*test\/localization\.txt/);
+  // train/ may go without.
+  t = await writeTree();
+  fs.rmSync(path.join(t.meta, 'train/localization.txt'));
+  assert.equal((await openDataset(t.spec)).items('train').length, 3);
+});
+
+test('folder: image ids and mask paths that leave the image root are refused unless allowed', async () => {
+  const t = await writeTree();
+  const outside = path.join(t.root, 'outside.png');
+  await writeImage(outside, 20, 10, 9);
+  for (const f of ['image_ids.txt', 'class_labels.txt', 'image_sizes.txt', 'localization.txt']) edit(path.join(t.meta, 'train', f), 'a/1.png', '../outside.png');
+  await assert.rejects(openDataset(t.spec), /train\/image_ids\.txt:1: "\.\.\/outside\.png" lies outside the image root .* --allow-outside-root/);
+  const ds = await openDataset(t.spec, { allowOutsideRoot: true });
+  assert.equal(ds.items('train')[0].id, '../outside.png');
+  const img = await ds.loadImage(ds.items('train')[0]);
+  assert.deepEqual([img.width, img.height], [20, 10]);
+  const m = await writeTree({ masks: true });
+  edit(path.join(m.meta, 'test/localization.txt'), 'm/5.png', '../../etc/passwd');
+  await assert.rejects(openDataset(m.spec), /test\/localization\.txt:3: "\.\.\/\.\.\/etc\/passwd" lies outside the image root/);
+});

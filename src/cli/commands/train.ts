@@ -11,18 +11,19 @@ export const trainCommand: Command = {
   spec: {
     name: 'train',
     summary: 'train one method on one dataset (resumable; Ctrl-C saves a checkpoint)',
-    usage: 'wsol train --dataset D --method M [--backbone B] [--epochs N] [--image-size S] [--batch-size B] [--seed S] [--out DIR] [--resume]',
+    usage: 'wsol train --dataset D --method M [--backbone B] [--epochs N] [--image-size S] [--batch-size B] [--seed S] [--set OPTION=VALUE]... [--out DIR] [--resume]',
     options: {
       dataset: { type: 'string', description: 'parts | fashion-clutter | cub | folder:<metadata dir>,<image root>', default: DEFAULT_TRAIN_CONFIG.dataset },
       method: { type: 'string', description: 'method id (see wsol methods)', default: DEFAULT_TRAIN_CONFIG.method },
       ...TRAINING_OPTIONS,
-      out: { type: 'string', description: 'run directory', default: 'runs/latest' },
-      resume: { type: 'boolean', description: 'continue the run in --out from its latest checkpoint' },
+      'allow-outside-root': { type: 'boolean', description: 'let image ids of folder: datasets name files outside the image root (../, absolute)' },
+      out: { type: 'string', description: 'run directory: new, empty, or a run to --resume', default: 'runs/latest' },
+      resume: { type: 'boolean', description: 'continue the run in --out from its latest checkpoint (an error when it has none)' },
     },
   },
   async run(options: ParsedOptions) {
-    await initBackend();
     const config: Partial<TrainConfig> = { ...trainConfigFromOptions(options), dataset: options.dataset as string, method: options.method as string };
+    await initBackend();
     let interrupted = false;
     const onSigint = () => {
       if (interrupted) process.exit(130);
@@ -36,6 +37,7 @@ export const trainCommand: Command = {
         outDir: options.out as string,
         resume: options.resume === true,
         skipBad: options.skipBad === true,
+        allowOutsideRoot: options.allowOutsideRoot === true,
         shouldStop: () => interrupted,
         callbacks: {
           onLog: (line) => process.stderr.write(line + '\n'),
@@ -47,6 +49,7 @@ export const trainCommand: Command = {
           onEpoch: (rec, m) => process.stderr.write(`${tty ? '\n' : ''}epoch ${rec.epoch}: loss ${rec.loss.toFixed(4)}, val ${metricsSummary(m)}, ${rec.seconds.toFixed(1)} s\n`),
         },
       });
+      if (result.skippedImages > 0) process.stderr.write(`skipped ${result.skippedImages} missing or undecodable images (--skip-bad; see the warnings above)\n`);
       if (result.stopped) return 130;
       process.stdout.write(`run saved in ${result.outDir} (${result.trainSeconds.toFixed(1)} s)\n`);
       return 0;
