@@ -1,10 +1,18 @@
-/** Runs a model over a split and feeds the localization evaluator. */
+/**
+ * Runs a model over a split and feeds the localization evaluator. Each image's map is resized
+ * (bicubic) to the evaluation size and min-max normalised; its boxes and mask are rescaled from
+ * the original image as wsolevaluation does (eval-ground-truth.ts), not taken from the batch
+ * pipeline (whose boxes and masks follow the training augmentation's rules).
+ */
 import * as tf from '@tensorflow/tfjs-core';
 import type { ScoreMap } from '../common/box';
 import { batches } from '../data/batches';
-import type { Dataset, Split } from '../data/dataset';
+import type { Dataset, DatasetItem, Split } from '../data/dataset';
+import { saveCam } from '../localize/cam-folder';
 import { LocalizationEvaluator, type LocalizationMetrics } from '../localize/localization-evaluator';
+import { normalizeScoreMap, resizeScoreMap } from '../localize/score-map';
 import type { WsolModel } from '../method/wsol-model';
+import { evalSizeOf, groundTruthAt, type EvalSize } from './eval-ground-truth';
 
 export interface EvaluateOptions {
   imageSize: number;
@@ -14,6 +22,10 @@ export interface EvaluateOptions {
   /** Fixed CAM threshold for the classic metrics. */
   locThreshold: number;
   onProgress?: (done: number, total: number) => void;
+  /** Size at which maps are compared with the ground truth (default 'input': imageSize). */
+  evalSize?: EvalSize;
+  /** Folder to write each image's evaluated map to, in wsolevaluation's layout (cam-folder.ts). */
+  saveCams?: string;
 }
 
 /** Per-image result kept for overlays and the `localize` command. */
@@ -47,6 +59,8 @@ export async function evaluateModel(
   keepPredictions = false,
 ): Promise<{ metrics: LocalizationMetrics; predictions: ImagePrediction[] }> {
   const evaluator = new LocalizationEvaluator({ fixedThreshold: opts.locThreshold });
+  const size = opts.evalSize === undefined || opts.evalSize === 'input' ? opts.imageSize : opts.evalSize;
+  const items = new Map<string, DatasetItem>(dataset.items(split).map((it) => [it.id, it]));
   const predictions: ImagePrediction[] = [];
   const total = opts.limit > 0 ? Math.min(opts.limit, dataset.items(split).length) : dataset.items(split).length;
   let done = 0;
@@ -71,20 +85,19 @@ export async function evaluateModel(
     cams.dispose();
     for (let i = 0; i < batch.labels.length; i++) {
       const label = batch.labels[i];
+      const item = items.get(batch.ids[i]);
+      if (!item) throw new Error(`${dataset.name}: the batch pipeline returned unknown image id "${batch.ids[i]}"`);
+      const { width, height } = evalSizeOf(item, size);
+      const gt = await groundTruthAt(dataset, item, width, height);
       const row = scores.subarray(i * K, (i + 1) * K);
-      const map = channelMap(camData, i * h * w * K, h, w, K, label);
-      evaluator.accumulate({
-        map,
-        imageWidth: opts.imageSize,
-        imageHeight: opts.imageSize,
-        gtBoxes: batch.boxes[i],
-        gtRank: rankOf(row, label),
-        mask: batch.masks[i],
-      });
+      const featureMap = channelMap(camData, i * h * w * K, h, w, K, label);
+      const map = normalizeScoreMap(resizeScoreMap(featureMap, width, height, evaluator.options.interpolation));
+      evaluator.accumulate({ map, imageWidth: width, imageHeight: height, gtBoxes: gt.boxes, gtRank: rankOf(row, label), mask: gt.mask });
+      if (opts.saveCams) saveCam(opts.saveCams, item.id, map);
       if (keepPredictions) {
         let predicted = 0;
         for (let k = 1; k < K; k++) if (row[k] > row[predicted]) predicted = k;
-        predictions.push({ id: batch.ids[i], label, predicted, map });
+        predictions.push({ id: batch.ids[i], label, predicted, map: featureMap });
       }
     }
     done += batch.labels.length;
