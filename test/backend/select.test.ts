@@ -5,7 +5,7 @@ import { forcedBackendFromEnv, initBackend } from '../../src/backend/select';
 test('WSOL_BACKEND is validated', () => {
   assert.equal(forcedBackendFromEnv({}), undefined);
   assert.equal(forcedBackendFromEnv({ WSOL_BACKEND: 'cpu' }), 'cpu');
-  assert.throws(() => forcedBackendFromEnv({ WSOL_BACKEND: 'metal' }), /WSOL_BACKEND="metal" is not one of gpu, tensorflow, wasm, cpu/);
+  assert.throws(() => forcedBackendFromEnv({ WSOL_BACKEND: 'metal' }), /WSOL_BACKEND="metal" is not one of gpu, webgpu, tensorflow, wasm, cpu/);
 });
 
 test('forcing an uninstalled tfjs-node backend says how to install it', async () => {

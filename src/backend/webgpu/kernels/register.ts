@@ -15,12 +15,28 @@ import { conv2dBackpropFilterWebgpu } from './conv2d-backprop-filter';
 /** Names of the kernels this project replaces on webgpu (for `wsol info`). */
 export const WEBGPU_KERNELS = ['Conv2DBackpropFilter', 'Conv2DBackpropInput (tiled MM program)'];
 
-let registered = false;
+let stockBackpropFilter: tf.KernelFunc | null = null;
+let active = false;
+
+/**
+ * Switches between this project's kernels (`true`, what `initWebgpu` does) and tfjs's stock ones
+ * (`false`: only the GPU benchmark uses it, to print both in one run). Needs
+ * @tensorflow/tfjs-backend-webgpu loaded (it registers the stock kernels and the flag).
+ */
+export function useProjectWebgpuKernels(on: boolean): void {
+  if (on === active) return;
+  if (stockBackpropFilter === null) {
+    const stock = tf.getKernel('Conv2DBackpropFilter', 'webgpu');
+    if (!stock) throw new Error('tfjs-backend-webgpu has no Conv2DBackpropFilter kernel: is @tensorflow/tfjs-backend-webgpu 4.22.0 loaded?');
+    stockBackpropFilter = stock.kernelFunc;
+  }
+  tf.unregisterKernel('Conv2DBackpropFilter', 'webgpu');
+  const kernelFunc = on ? (conv2dBackpropFilterWebgpu as unknown as tf.KernelFunc) : stockBackpropFilter;
+  tf.registerKernel({ kernelName: 'Conv2DBackpropFilter', backendName: 'webgpu', kernelFunc });
+  tf.env().set('WEBGPU_USE_NAIVE_CONV2D_TRANSPOSE', !on);
+  active = on;
+}
 
 export function registerWebgpuKernels(): void {
-  if (registered) return;
-  if (tf.getKernel('Conv2DBackpropFilter', 'webgpu')) tf.unregisterKernel('Conv2DBackpropFilter', 'webgpu');
-  tf.registerKernel({ kernelName: 'Conv2DBackpropFilter', backendName: 'webgpu', kernelFunc: conv2dBackpropFilterWebgpu as unknown as tf.KernelFunc });
-  tf.env().set('WEBGPU_USE_NAIVE_CONV2D_TRANSPOSE', false);
-  registered = true;
+  useProjectWebgpuKernels(true);
 }

@@ -1,0 +1,61 @@
+"""PyTorch CUDA twin of data-scripts/gpu-bench.ts: the same nets (built by src/bench/torch_step.py's
+`build`), one training step = forward, cross-entropy, backward, SGD update, timed with CUDA
+synchronisation; median of STEPS after one warm-up step.
+
+Usage: python3 gpu-bench-torch.py SPECS_JSON_LIST STEPS -> one JSON line per net and precision mode:
+"default" (PyTorch's defaults: cuDNN may use TF32 for convolutions) and "fp32" (TF32 off).
+"""
+import json
+import os
+import sys
+import time
+
+_here = os.path.dirname(os.path.abspath(__file__))
+sys.path[:0] = [_here, os.path.join(_here, "..", "src", "bench")]  # packed folder, or the repository
+import torch  # noqa: E402
+import torch.nn as nn  # noqa: E402
+from torch_step import build  # noqa: E402
+
+
+def time_net(spec, steps):
+    torch.manual_seed(1)
+    dev = torch.device("cuda")
+    model = build(spec).to(dev)
+    opt = torch.optim.SGD(model.parameters(), lr=1e-3)
+    x = torch.randn(spec["batch"], 3, spec["inputSize"], spec["inputSize"], device=dev)
+    y = (torch.arange(spec["batch"]) % spec["classes"]).to(dev)
+    loss_fn = nn.CrossEntropyLoss()
+
+    def step():
+        opt.zero_grad()
+        loss = loss_fn(model(x), y)
+        loss.backward()
+        opt.step()
+        return loss
+
+    step()
+    torch.cuda.synchronize()
+    times = []
+    for _ in range(steps):
+        t0 = time.perf_counter()
+        step()
+        torch.cuda.synchronize()
+        times.append((time.perf_counter() - t0) * 1000)
+    times.sort()
+    mid = len(times) // 2
+    return times[mid] if len(times) % 2 else (times[mid - 1] + times[mid]) / 2
+
+
+def main():
+    specs, steps = json.loads(sys.argv[1]), int(sys.argv[2])
+    torch.backends.cudnn.benchmark = True
+    for mode in ("default", "fp32"):
+        torch.backends.cudnn.allow_tf32 = mode == "default"
+        torch.backends.cuda.matmul.allow_tf32 = False
+        for spec in specs:
+            ms = time_net(spec, steps)
+            print(json.dumps({"kind": "torch", "net": spec["name"], "mode": mode, "ms": ms, "torch": torch.__version__, "gpu": torch.cuda.get_device_name()}), flush=True)
+
+
+if __name__ == "__main__":
+    main()
