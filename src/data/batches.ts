@@ -53,6 +53,17 @@ const MAX_SCALE = 1.25;
 /** (v / 255 - mean[c]) / std[c] for every byte value v and channel c. */
 const NORMALISE = Float32Array.from({ length: 768 }, (_, k) => (((k & 255) / 255 - IMAGENET_MEAN[k >> 8]) / IMAGENET_STD[k >> 8]));
 
+/** RGB bytes -> the network's input values: (v / 255 - mean[c]) / std[c] per channel. */
+export function normalizePixels(rgb: Uint8Array): Float32Array {
+  const pixels = new Float32Array(rgb.length);
+  for (let i = 0; i < pixels.length; i += 3) {
+    pixels[i] = NORMALISE[rgb[i]];
+    pixels[i + 1] = NORMALISE[256 + rgb[i + 1]];
+    pixels[i + 2] = NORMALISE[512 + rgb[i + 2]];
+  }
+  return pixels;
+}
+
 async function prepare(ds: Dataset, item: DatasetItem, opts: BatchOptions, rng: Rng): Promise<Prepared> {
   const size = opts.imageSize;
   const scaled = opts.augment ? Math.round(size * (1 + rng.next() * (MAX_SCALE - 1))) : size;
@@ -76,13 +87,7 @@ async function prepare(ds: Dataset, item: DatasetItem, opts: BatchOptions, rng: 
   const sy = scaled / item.height;
   const boxes = item.boxes.map((b) => transformBox(b, sx, sy, cx, cy, size, flip)).filter((b): b is Box => b !== null);
   const mask = rawMask ? cropFlipMask(resizeMask(rawMask, item.width, item.height, scaled, scaled), scaled, cx, cy, size, flip) : null;
-  const pixels = new Float32Array(size * size * 3);
-  for (let i = 0; i < pixels.length; i += 3) {
-    pixels[i] = NORMALISE[img.data[i]];
-    pixels[i + 1] = NORMALISE[256 + img.data[i + 1]];
-    pixels[i + 2] = NORMALISE[512 + img.data[i + 2]];
-  }
-  return { pixels, label: item.label, id: item.id, boxes, mask };
+  return { pixels: normalizePixels(img.data), label: item.label, id: item.id, boxes, mask };
 }
 
 /** The item order of one epoch: shuffled by (seed, epoch) when asked, then limited. */

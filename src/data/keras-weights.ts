@@ -105,6 +105,15 @@ export function hasHdf5Signature(file: string): boolean {
 }
 
 /** Loads a Keras HDF5 weight file into `model` by layer name; returns the names of the loaded layers. */
+/** tfjs' getLayer throws for an unknown name; undefined lets the caller word the error. */
+function layerOrUndefined(model: LayerContainer, name: string): WeightedLayer | undefined {
+  try {
+    return model.getLayer(name);
+  } catch {
+    return undefined;
+  }
+}
+
 export async function loadKerasH5Weights(file: string, model: LayerContainer, opts: KerasLoadOptions = {}): Promise<string[]> {
   const h5 = await loadH5wasm();
   if (!fs.existsSync(file)) throw new Error(`weights file not found: ${file}`);
@@ -131,12 +140,7 @@ export async function loadKerasH5Weights(file: string, model: LayerContainer, op
       if (!group || !(group instanceof h5.Group)) throw new Error(`${file}: layer "${name}" is listed in layer_names but has no group`);
       const weightNames = strings(group.attrs['weight_names']?.value);
       if (weightNames.length === 0) continue;
-      let layer: WeightedLayer;
-      try {
-        layer = model.getLayer(name);
-      } catch {
-        layer = undefined as unknown as WeightedLayer;
-      }
+      const layer = layerOrUndefined(model, name);
       if (!layer) throw new Error(`${file}: the model has no layer "${name}" for the weights in the file`);
       if (layer.weights.length !== weightNames.length) {
         throw new Error(`${file}: layer "${name}" has ${weightNames.length} weights in the file, ${layer.weights.length} in the model`);

@@ -7,7 +7,8 @@ import sharp from 'sharp';
 import type { Box } from '../common/box';
 import type { Batch } from '../data/batches';
 import { denormalize } from '../data/batches';
-import type { Explanation, WsolModel } from '../method/wsol-model';
+import { classMaps, normalizeMaps } from '../method/attention-maps';
+import type { WsolModel } from '../method/wsol-model';
 import type { CoverageRow, ProbeImage, ProbeMaps, Snapshot } from './snapshot-types';
 
 export interface ProbeSet {
@@ -82,16 +83,11 @@ export function coverage(map: number[], h: number, w: number, size: number, boxe
 export function takeSnapshot(model: WsolModel, probes: ProbeSet, step: number, epoch: number, seed: number): Snapshot {
   const labels = tf.tensor1d(probes.labels, 'int32');
   try {
-    const { full, ex } = tf.tidy(() => {
-      const p = model.predict(probes.images);
-      const [, , , K] = p.cams.shape;
-      const onehot = tf.oneHot(labels, K).reshape([-1, 1, 1, K]);
-      const fullMap = tf.sum(tf.mul(p.cams, onehot), 3) as tf.Tensor3D;
-      const e = model.explain ? model.explain(probes.images, labels, { step: 0, seed }) : null;
-      return { full: normalisePerImage(fullMap), ex: e ? { ...e } : null } as { full: tf.Tensor3D; ex: Explanation | null } as unknown as tf.TensorContainerObject;
-    }) as unknown as { full: tf.Tensor3D; ex: Explanation | null };
+    const full = tf.tidy(() => normalizeMaps(classMaps(model.predict(probes.images).cams, labels)));
+    // Spread into a plain object: tidy keeps the tensors of the object it returns.
+    const ex = model.explain ? tf.tidy(() => ({ ...model.explain!(probes.images, labels, { step: 0, seed }) })) : null;
     const [, h, w] = full.shape;
-    const maskSmall = ex ? tf.tidy(() => tf.image.resizeBilinear(ex.maskA.expandDims(3) as tf.Tensor4D, [h, w]).squeeze([3]) as tf.Tensor3D) : null;
+    const maskSmall = ex ? tf.tidy(() => tf.squeeze<tf.Tensor3D>(tf.image.resizeBilinear(tf.expandDims<tf.Tensor4D>(ex.maskA, 3), [h, w]), [3])) : null;
     const a = rows(ex?.branchA ?? null);
     const b = rows(ex?.branchB ?? null);
     const u = rows(ex?.fused ?? null);
@@ -110,15 +106,6 @@ export function takeSnapshot(model: WsolModel, probes: ProbeSet, step: number, e
   } finally {
     labels.dispose();
   }
-}
-
-function normalisePerImage(maps: tf.Tensor3D): tf.Tensor3D {
-  return tf.tidy(() => {
-    const r = tf.relu(maps);
-    const lo = tf.min(r, [1, 2], true);
-    const hi = tf.max(r, [1, 2], true);
-    return tf.div(tf.sub(r, lo), tf.maximum(tf.sub(hi, lo), 1e-12)) as tf.Tensor3D;
-  });
 }
 
 /** Mean coverage over the probes for each kind of map in a snapshot. */

@@ -17,10 +17,11 @@
  * stopped with `pause()` and resumed ends bit-identical to one that never stopped.
  */
 import * as path from 'path';
+import * as tfl from '@tensorflow/tfjs-layers';
 import { writeJsonAtomic } from '../common/atomic-write';
 import { batches, type Batch } from '../data/batches';
 import type { Dataset } from '../data/dataset';
-import { loadKerasH5Weights, type LayerContainer } from '../data/keras-weights';
+import { loadKerasH5Weights } from '../data/keras-weights';
 import { openDataset } from '../data/open-dataset';
 import type { LocalizationMetrics } from '../localize/localization-evaluator';
 import { resolveModelConfig } from '../method/model-config';
@@ -155,7 +156,9 @@ export class TrainingSession {
         seedInitialWeights(model.net, config.seed);
         if (config.pretrainedWeights) {
           if (config.backbone !== 'vgg16') throw new Error('--pretrained-weights needs --backbone vgg16 (Keras VGG16 notop weights)');
-          const loaded = await loadKerasH5Weights(config.pretrainedWeights, model.net.getLayer('backbone') as unknown as LayerContainer);
+          const backbone = model.net.getLayer('backbone');
+          if (!(backbone instanceof tfl.LayersModel)) throw new Error(`${config.method}: the backbone is not a nested model; cannot load Keras weights into it`);
+          const loaded = await loadKerasH5Weights(config.pretrainedWeights, backbone);
           log(`loaded ${loaded.length} pretrained layers from ${config.pretrainedWeights}`);
         }
         const saved: SavedRunConfig = { train: config, model: modelConfig, classNames: dataset.classNames };

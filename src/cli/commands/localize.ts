@@ -1,16 +1,29 @@
 import * as fs from 'fs';
 import * as path from 'path';
-import sharp from 'sharp';
 import * as tf from '@tensorflow/tfjs-core';
 import { initBackend } from '../../backend/select';
 import { writeFileAtomic, writeJsonAtomic } from '../../common/atomic-write';
-import { IMAGENET_MEAN, IMAGENET_STD } from '../../data/image-ops';
+import { makeDir } from '../../common/make-dir';
+import { normalizePixels } from '../../data/batches';
+import { decodeImageFile } from '../../data/image-io';
 import { largestRegionBox } from '../../localize/connected-regions';
 import { normalizeScoreMap, resizeScoreMap } from '../../localize/score-map';
 import { channelMap } from '../../train/evaluate';
-import { loadRunModel } from '../../train/trainer';
+import { loadRunModel } from '../../train/run-folder';
 import { overlayPng } from '../../viz/overlay';
 import type { Command } from '../command';
+
+/** `<file name>-overlay.png` per image, with `-2`, `-3`... when two inputs share a name (a/x.png, b/x.png). */
+export function overlayNames(files: string[]): string[] {
+  const used = new Set<string>();
+  return files.map((file) => {
+    const base = path.basename(file);
+    let name = `${base}-overlay.png`;
+    for (let k = 2; used.has(name); k++) name = `${base}-${k}-overlay.png`;
+    used.add(name);
+    return name;
+  });
+}
 
 export const localizeCommand: Command = {
   spec: {
@@ -26,26 +39,21 @@ export const localizeCommand: Command = {
   },
   async run(options, images) {
     if (!options.run) throw new Error('wsol localize needs --run DIR');
+    for (const file of images) if (!fs.existsSync(file)) throw new Error(`image not found: ${file}`);
     await initBackend();
     const { model, config } = await loadRunModel(options.run as string);
     const size = config.train.imageSize;
     const threshold = (options.threshold as number | undefined) ?? config.train.locThreshold;
     if (threshold >= 1) throw new Error(`--threshold must be in [0, 1), got ${threshold}`);
     const outDir = options.out as string;
-    fs.mkdirSync(outDir, { recursive: true });
+    makeDir(outDir);
+    const names = overlayNames(images);
     const results = [];
-    for (const file of images) {
-      if (!fs.existsSync(file)) throw new Error(`image not found: ${file}`);
-      let rgb: Buffer;
-      try {
-        rgb = await sharp(file).removeAlpha().resize(size, size, { fit: 'fill' }).raw().toBuffer();
-      } catch (err) {
-        throw new Error(`cannot decode ${file}: ${(err as Error).message}`);
-      }
-      const pixels = new Float32Array(size * size * 3);
-      for (let i = 0; i < pixels.length; i++) pixels[i] = (rgb[i] / 255 - IMAGENET_MEAN[i % 3]) / IMAGENET_STD[i % 3];
+    for (const [i, file] of images.entries()) {
+      // The same decoding and resizing as the dataset pipeline's evaluation batches.
+      const rgb = await decodeImageFile(file, { resize: { width: size, height: size } });
       const { scores, cams, shape } = tf.tidy(() => {
-        const p = model.predict(tf.tensor4d(pixels, [1, size, size, 3]));
+        const p = model.predict(tf.tensor4d(normalizePixels(rgb.data), [1, size, size, 3]));
         return { scores: p.logits.dataSync().slice(), cams: p.cams.dataSync().slice() as Float32Array, shape: p.cams.shape };
       });
       const [, h, w, K] = shape;
@@ -53,11 +61,10 @@ export const localizeCommand: Command = {
       for (let k = 1; k < K; k++) if (scores[k] > scores[cls]) cls = k;
       const map = normalizeScoreMap(resizeScoreMap(channelMap(cams, 0, h, w, K, cls), size, size));
       const box = largestRegionBox(map, threshold);
-      const png = await overlayPng(new Uint8Array(rgb), size, size, map, { alpha: 0.5, predBoxes: [box] }, Math.max(1, Math.round(256 / size)));
-      const name = path.basename(file).replace(/\.[^.]+$/, '');
-      writeFileAtomic(path.join(outDir, `${name}-overlay.png`), png);
-      results.push({ image: file, class: cls, className: config.classNames[cls] ?? String(cls), box, inputSize: size, threshold });
-      process.stdout.write(`${file}: ${config.classNames[cls] ?? cls} box ${JSON.stringify(box)} (in ${size}x${size} input pixels)\n`);
+      const png = await overlayPng(rgb.data, size, size, map, { alpha: 0.5, predBoxes: [box] }, Math.max(1, Math.round(256 / size)));
+      writeFileAtomic(path.join(outDir, names[i]), png);
+      results.push({ image: file, overlay: names[i], class: cls, className: config.classNames[cls] ?? String(cls), box, inputSize: size, threshold });
+      process.stdout.write(`${file}: ${config.classNames[cls] ?? cls} box ${JSON.stringify(box)} (in ${size}x${size} input pixels) -> ${names[i]}\n`);
     }
     writeJsonAtomic(path.join(outDir, 'localizations.json'), results);
     model.net.dispose();

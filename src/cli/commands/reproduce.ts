@@ -2,6 +2,8 @@ import * as path from 'path';
 import { initBackend } from '../../backend/select';
 import { formatProgress } from '../../train/progress';
 import { ABLATIONS, QUICK_METHODS, defaultBudget, reproduce, resultsMarkdown } from '../../train/reproduce';
+import { MAX_SEED } from '../../train/config';
+import { UsageError } from '../args';
 import type { Command } from '../command';
 import { TRAINING_OPTIONS, trainConfigFromOptions } from '../training-options';
 
@@ -20,12 +22,13 @@ export const reproduceCommand: Command = {
     },
   },
   async run(options) {
-    await initBackend();
     const quick = options.quick === true;
     const seeds = (options.seeds as string[]).map((s) => {
-      if (!/^-?\d+$/.test(s)) throw new Error(`--seeds expects integers, got "${s}"`);
+      if (!/^\d+$/.test(s) || Number(s) > MAX_SEED) throw new UsageError(`--seeds expects integers in 0..${MAX_SEED}, got "${s}"`);
       return Number(s);
     });
+    const train = { ...defaultBudget(quick), ...trainConfigFromOptions(options) };
+    await initBackend();
     const methods = (options.methods as string[] | undefined) ?? (quick ? QUICK_METHODS : [...QUICK_METHODS, ...ABLATIONS]);
     const outDir = options.out as string;
     const tty = process.stderr.isTTY;
@@ -36,7 +39,7 @@ export const reproduceCommand: Command = {
       methods,
       seeds,
       outDir,
-      train: { ...defaultBudget(quick), ...trainConfigFromOptions(options) },
+      train,
       callbacks: (method, dataset, seed) => ({
         onLog: (line) => process.stderr.write(`[${method} ${dataset} seed ${seed}] ${line}\n`),
         onStep: (s) => {
