@@ -20,6 +20,7 @@ export const evalCommand: Command = {
       limit: { type: 'int', description: 'evaluate at most N images (0 = all)', min: 0, default: 0 },
       json: { type: 'boolean', description: 'print one JSON object' },
       'skip-bad': { type: 'boolean', description: 'skip undecodable images with a warning instead of stopping' },
+      'allow-outside-root': { type: 'boolean', description: 'let image ids of folder: datasets name files outside the image root (../)' },
       'eval-size': {
         type: 'string',
         description: "size at which maps meet the ground truth: 'input' (the model's input size; default with --run), 'original' (each image's size) or N for N x N (wsolevaluation: 224; default with --cams)",
@@ -40,6 +41,7 @@ export const evalCommand: Command = {
     const dataset = await openDataset(config.train.dataset, {
       seed: config.train.seed,
       skipBad: options.skipBad === true,
+      allowOutsideRoot: options.allowOutsideRoot === true,
       onWarning: (m) => process.stderr.write(`warning: ${m}\n`),
     });
     const { metrics } = await evaluateModel(model, dataset, options.split as 'val' | 'test', {

@@ -16,7 +16,7 @@ export const trainCommand: Command = {
       dataset: { type: 'string', description: 'parts | fashion-clutter | cub | folder:<metadata dir>,<image root>', default: DEFAULT_TRAIN_CONFIG.dataset },
       method: { type: 'string', description: 'method id (see wsol methods)', default: DEFAULT_TRAIN_CONFIG.method },
       ...TRAINING_OPTIONS,
-      'allow-outside-root': { type: 'boolean', description: 'let image ids of folder: datasets name files outside the image root (../, absolute)' },
+      'allow-outside-root': { type: 'boolean', description: 'let image ids of folder: datasets name files outside the image root (../)' },
       out: { type: 'string', description: 'run directory: new, empty, or a run to --resume', default: 'runs/latest' },
       resume: { type: 'boolean', description: 'continue the run in --out from its latest checkpoint (an error when it has none)' },
     },
