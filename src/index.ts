@@ -26,7 +26,8 @@ export { iou } from './localize/boxes';
 export { sweepBoxes } from './localize/threshold-sweep';
 /** Everything in src/localize (score maps, connected regions, box/PxAP/classic evaluators). */
 export * as localize from './localize';
-export { train, loadRunModel, type TrainResult } from './train/trainer';
+export { train, loadRunModel, TrainingSession, TrainingDivergedError, type TrainResult } from './train/trainer';
+export { methodOptionList, setMethodOption, type MethodOptions } from './method/method-options';
 export { resolveTrainConfig, DEFAULT_TRAIN_CONFIG, type TrainConfig } from './train/config';
 export { evaluateModel } from './train/evaluate';
 export { reproduce, resultsMarkdown, QUICK_METHODS } from './train/reproduce';
