@@ -12,7 +12,7 @@
  */
 import * as fs from 'fs';
 import * as path from 'path';
-import { readJson } from '../common/atomic-write';
+import { readJson, writeJsonAtomic } from '../common/atomic-write';
 import { makeDir } from '../common/make-dir';
 import { restoreModel, type ModelConfig } from '../method/registry';
 import type { WsolModel } from '../method/wsol-model';
@@ -38,6 +38,10 @@ export interface SavedRunConfig {
 function isSavedRunConfig(v: unknown): v is SavedRunConfig {
   const c = v as Partial<SavedRunConfig> | null;
   return typeof c === 'object' && c !== null && typeof c.train?.method === 'string' && typeof c.model?.method === 'string' && Array.isArray(c.classNames);
+}
+
+export function writeRunConfig(runDir: string, config: SavedRunConfig): void {
+  writeJsonAtomic(path.join(runDir, RUN_FILES.config), config);
 }
 
 export function readRunConfig(runDir: string): SavedRunConfig {

@@ -17,28 +17,27 @@
  * stopped with `pause()` and resumed ends bit-identical to one that never stopped.
  */
 import * as path from 'path';
-import * as tfl from '@tensorflow/tfjs-layers';
 import { writeJsonAtomic } from '../common/atomic-write';
 import { batches, type Batch } from '../data/batches';
 import type { Dataset } from '../data/dataset';
-import { loadKerasH5Weights } from '../data/keras-weights';
 import { openDataset } from '../data/open-dataset';
 import type { LocalizationMetrics } from '../localize/localization-evaluator';
 import { resolveModelConfig } from '../method/model-config';
-import { createModel, METHODS, restoreModel, type ModelConfig } from '../method/registry';
+import { METHODS, type ModelConfig } from '../method/registry';
 import type { WsolModel } from '../method/wsol-model';
-import { checkProgressFits, latestCheckpoint, loadCheckpointNet, loadCheckpointState, saveCheckpoint, type TrainingProgress } from './checkpoint';
+import { latestCheckpoint, saveCheckpoint, type TrainingProgress } from './checkpoint';
 import { resolveTrainConfig, type TrainConfig } from './config';
 import { checkFiniteWeights, checkLoss } from './divergence';
+import { EpochTally } from './epoch-tally';
 import { evaluateModel } from './evaluate';
 import { fileSystemHandler } from './fs-io-handler';
 import { WsolOptimizer } from './optimizer';
 import type { StepInfo } from './progress';
-import { openRunFolder, RUN_FILES, type ResumeMode, type SavedRunConfig } from './run-folder';
+import { openRunFolder, RUN_FILES, writeRunConfig, type ResumeMode } from './run-folder';
 import { learningRateAt } from './schedule';
-import { seedInitialWeights } from './seeded-init';
 import { SnapshotLog } from './snapshot-log';
 import type { EpochRecord, Snapshot } from './snapshot-types';
+import { startModel } from './start-model';
 import { trainStep } from './train-step';
 
 export interface TrainCallbacks {
@@ -61,7 +60,7 @@ export interface SessionOptions {
   dataset?: Dataset;
   /** Skip missing or undecodable images (each reported through callbacks.onLog) instead of failing. */
   skipBad?: boolean;
-  /** Let image ids of folder datasets name files outside the image root (`../x.jpg`, absolute paths). */
+  /** Let image ids of folder datasets name files outside the image root (`../x.jpg`). */
   allowOutsideRoot?: boolean;
 }
 
@@ -76,23 +75,6 @@ function checkMethod(config: TrainConfig): void {
     throw new Error(`unknown method "${config.method}"; known: ${Object.keys(METHODS).join(', ')} (see wsol methods)`);
   }
   resolveModelConfig(modelConfigFor(config, 2));
-}
-
-/** Running sums of the epoch in progress. */
-interface EpochTally {
-  started: number;
-  /** Steps of this epoch handed out so far (skipped ones of a resumed epoch included). */
-  stepInEpoch: number;
-  /** Steps of this epoch done before an interruption (their batches are skipped). */
-  skip: number;
-  lossSum: number;
-  correct: number;
-  seen: number;
-  termSums: Record<string, number>;
-}
-
-function newTally(skip: number): EpochTally {
-  return { started: Date.now(), stepInEpoch: 0, skip, lossSum: 0, correct: 0, seen: 0, termSums: {} };
 }
 
 export class TrainingSession {
@@ -126,10 +108,13 @@ export class TrainingSession {
     checkMethod(config);
     const callbacks = opts.callbacks ?? {};
     const log = (line: string) => callbacks.onLog?.(line);
+    const optimizer = new WsolOptimizer(config.optimizer); // checks its config; holds no tensors before the first step
     const { checkpoint, unlock } = openRunFolder(opts.outDir, opts.resume ?? false, config, log);
-    const owned: { dispose(): void }[] = [];
+    let model: WsolModel | null = null;
     try {
-      const dataset = opts.dataset ?? (await openDataset(config.dataset, {
+      const dataset =
+        opts.dataset ??
+        (await openDataset(config.dataset, {
           seed: config.seed,
           skipBad: opts.skipBad,
           allowOutsideRoot: opts.allowOutsideRoot,
@@ -140,36 +125,16 @@ export class TrainingSession {
       if (trainCount === 0) throw new Error(`dataset ${dataset.name} has an empty train split`);
       const stepsPerEpoch = Math.ceil(trainCount / config.batchSize);
 
-      const optimizer = new WsolOptimizer(config.optimizer);
-      owned.push(optimizer);
-      let model: WsolModel;
-      let progress: TrainingProgress = { epochsDone: 0, step: 0, rng: { seed: config.seed, nextEpoch: 0, nextStep: 0 }, history: [] };
-      if (checkpoint) {
-        model = restoreModel(modelConfig, await loadCheckpointNet(checkpoint));
-        owned.push(model.net);
-        progress = loadCheckpointState(checkpoint, optimizer);
-        checkProgressFits(progress, stepsPerEpoch, config.epochs, checkpoint);
-        log(`resumed from ${checkpoint} (epoch ${progress.epochsDone}, step ${progress.step})`);
-      } else {
-        model = createModel(modelConfig);
-        owned.push(model.net);
-        seedInitialWeights(model.net, config.seed);
-        if (config.pretrainedWeights) {
-          if (config.backbone !== 'vgg16') throw new Error('--pretrained-weights needs --backbone vgg16 (Keras VGG16 notop weights)');
-          const backbone = model.net.getLayer('backbone');
-          if (!(backbone instanceof tfl.LayersModel)) throw new Error(`${config.method}: the backbone is not a nested model; cannot load Keras weights into it`);
-          const loaded = await loadKerasH5Weights(config.pretrainedWeights, backbone);
-          log(`loaded ${loaded.length} pretrained layers from ${config.pretrainedWeights}`);
-        }
-        const saved: SavedRunConfig = { train: config, model: modelConfig, classNames: dataset.classNames };
-        writeJsonAtomic(path.join(opts.outDir, RUN_FILES.config), saved);
-      }
+      const start = await startModel(config, modelConfig, checkpoint, optimizer, stepsPerEpoch, log);
+      model = start.model;
+      if (!checkpoint) writeRunConfig(opts.outDir, { train: config, model: modelConfig, classNames: dataset.classNames });
       const snapshots = await SnapshotLog.open(path.join(opts.outDir, RUN_FILES.snapshots), dataset, config, checkpoint !== null);
-      const session = new TrainingSession(config, opts.outDir, dataset, model, optimizer, progress, stepsPerEpoch, snapshots, callbacks, unlock);
-      if (progress.step === 0) session.recordSnapshot(0, -1);
+      const session = new TrainingSession(config, opts.outDir, dataset, start.model, optimizer, start.progress, stepsPerEpoch, snapshots, callbacks, unlock);
+      if (start.progress.step === 0) session.recordSnapshot(0, -1);
       return session;
     } catch (err) {
-      for (const o of owned) o.dispose();
+      model?.net.dispose();
+      optimizer.dispose();
       unlock();
       throw err;
     }
@@ -212,15 +177,15 @@ export class TrainingSession {
         epoch,
         limit: c.limit,
       });
-      this.tally = newTally(this.progress.step - epoch * this.stepsPerEpoch);
+      this.tally = new EpochTally(this.progress.step - epoch * this.stepsPerEpoch);
     }
     const tally = this.tally!;
     for (;;) {
       const r = await this.batchIter.next();
       if (r.done) return null;
-      if (tally.stepInEpoch >= tally.skip) return r.value;
+      if (!tally.skipping) return r.value;
       r.value.images.dispose();
-      tally.stepInEpoch++;
+      tally.passOver();
     }
   }
 
@@ -249,11 +214,7 @@ export class TrainingSession {
     p.firstLoss ??= r.loss;
     const n = batch.labels.length;
     p.step++;
-    tally.stepInEpoch++;
-    tally.lossSum += r.loss * n;
-    tally.seen += n;
-    if (Number.isFinite(r.correct)) tally.correct += r.correct;
-    for (const [k, v] of Object.entries(r.terms)) tally.termSums[k] = (tally.termSums[k] ?? 0) + v * n;
+    tally.add(r, n);
     const info: StepInfo = {
       epoch: this.epoch,
       epochs: c.epochs,
@@ -281,11 +242,10 @@ export class TrainingSession {
     const c = this.config;
     const p = this.progress;
     const epoch = this.epoch;
-    const tally = this.tally ?? newTally(0);
+    const tally = this.tally ?? new EpochTally(0);
     this.batchIter = null;
     this.tally = null;
     checkFiniteWeights(this.model.net, `the end of epoch ${epoch + 1} (step ${p.step})`, latestCheckpoint(this.outDir));
-    const seconds = (Date.now() - tally.started) / 1000;
     const { metrics } = await evaluateModel(this.model, this.dataset, 'val', {
       imageSize: c.imageSize,
       batchSize: c.batchSize,
@@ -295,20 +255,7 @@ export class TrainingSession {
     this.metrics = metrics;
     const s = this.recordSnapshot(p.step, epoch);
     if (s) this.snapshots.addCoverage(s);
-    const terms: Record<string, number> = {};
-    for (const [k, v] of Object.entries(tally.termSums)) terms[k] = v / Math.max(1, tally.seen);
-    const rec: EpochRecord = {
-      epoch: epoch + 1,
-      steps: p.step,
-      loss: tally.lossSum / Math.max(1, tally.seen),
-      terms,
-      trainAcc: tally.seen > 0 && Number.isFinite(tally.correct) ? (100 * tally.correct) / tally.seen : NaN,
-      valTop1Cls: metrics.top1Cls,
-      valGtKnownLoc: metrics.gtKnownLoc,
-      valMaxBoxAccV2: metrics.maxBoxAccV2,
-      imagesPerSec: tally.seen / Math.max(1e-3, seconds),
-      seconds,
-    };
+    const rec = tally.record(epoch + 1, p.step, metrics);
     p.history.push(rec);
     p.epochsDone = epoch + 1;
     p.rng = { seed: c.seed, nextEpoch: epoch + 1, nextStep: p.step };

@@ -1,0 +1,44 @@
+/** The model a training starts from: restored from a checkpoint, or fresh, seeded, optionally pretrained. */
+import * as tfl from '@tensorflow/tfjs-layers';
+import { loadKerasH5Weights } from '../data/keras-weights';
+import { createModel, restoreModel, type ModelConfig } from '../method/registry';
+import type { WsolModel } from '../method/wsol-model';
+import { checkProgressFits, loadCheckpointNet, loadCheckpointState, type TrainingProgress } from './checkpoint';
+import type { TrainConfig } from './config';
+import type { WsolOptimizer } from './optimizer';
+import { seedInitialWeights } from './seeded-init';
+
+/**
+ * With a checkpoint: its weights, optimizer slots (into `optimizer`) and progress, checked against a
+ * run of `stepsPerEpoch` steps per epoch. Without: a new model drawn from the run seed.
+ */
+export async function startModel(
+  config: TrainConfig,
+  modelConfig: ModelConfig,
+  checkpoint: string | null,
+  optimizer: WsolOptimizer,
+  stepsPerEpoch: number,
+  log: (line: string) => void,
+): Promise<{ model: WsolModel; progress: TrainingProgress }> {
+  const model = checkpoint ? restoreModel(modelConfig, await loadCheckpointNet(checkpoint)) : createModel(modelConfig);
+  try {
+    if (checkpoint) {
+      const progress = loadCheckpointState(checkpoint, optimizer);
+      checkProgressFits(progress, stepsPerEpoch, config.epochs, checkpoint);
+      log(`resumed from ${checkpoint} (epoch ${progress.epochsDone}, step ${progress.step})`);
+      return { model, progress };
+    }
+    seedInitialWeights(model.net, config.seed);
+    if (config.pretrainedWeights) {
+      if (config.backbone !== 'vgg16') throw new Error('--pretrained-weights needs --backbone vgg16 (Keras VGG16 notop weights)');
+      const backbone = model.net.getLayer('backbone');
+      if (!(backbone instanceof tfl.LayersModel)) throw new Error(`${config.method}: the backbone is not a nested model; cannot load Keras weights into it`);
+      const loaded = await loadKerasH5Weights(config.pretrainedWeights, backbone);
+      log(`loaded ${loaded.length} pretrained layers from ${config.pretrainedWeights}`);
+    }
+    return { model, progress: { epochsDone: 0, step: 0, rng: { seed: config.seed, nextEpoch: 0, nextStep: 0 }, history: [] } };
+  } catch (err) {
+    model.net.dispose();
+    throw err;
+  }
+}
