@@ -52,23 +52,25 @@ const MARKED = 2;
 const RIGHT_BOUND = -126;
 
 /**
- * Reusable tracer for width x height images (buffers are allocated once, so a sweep over many
- * thresholds of one map allocates nothing per threshold but the result lists).
+ * Reusable tracer for the binary images q > cut of one quantised width x height map: the
+ * levels are copied once (setLevels), each cut is then traced without building its binary
+ * image. Border marks live in a separate array that is cleared after each trace.
  */
 export class ContourTracer {
   readonly width: number;
   readonly height: number;
-  /** The padded image: (width + 2) x (height + 2), values 0, 1, 2 or -126. */
-  private img: Int8Array;
+  /** The levels with a one-pixel frame of 0 (never on, since cut >= 0). */
+  private levels: Uint8Array;
+  /** OpenCV's marks of the current trace: 0 (none), 2 or -126, on padded pixels. */
+  private mark: Int8Array;
   /** Per padded pixel: the contour (discovery index) that marked it last. */
   private owner: Int32Array;
+  /** Pixels marked by the current trace (to clear the marks afterwards). */
+  private marked: Int32Array;
+  private markedCount = 0;
+  private cut = 0;
   private readonly pw: number;
   private deltas: Int32Array;
-  /** Padded rectangle that load() filled (cleared by the next load). */
-  private lx0 = 1;
-  private ly0 = 1;
-  private lx1 = 0;
-  private ly1 = 0;
 
   constructor(width: number, height: number) {
     if (!(Number.isInteger(width) && width > 0 && Number.isInteger(height) && height > 0)) {
@@ -77,67 +79,46 @@ export class ContourTracer {
     this.width = width;
     this.height = height;
     this.pw = width + 2;
-    this.img = new Int8Array(this.pw * (height + 2));
-    this.owner = new Int32Array(this.img.length);
+    const n = this.pw * (height + 2);
+    this.levels = new Uint8Array(n);
+    this.mark = new Int8Array(n);
+    this.owner = new Int32Array(n);
+    this.marked = new Int32Array(n);
     const pw = this.pw;
     const d = [1, 1 - pw, -pw, -pw - 1, -1, pw - 1, pw, pw + 1];
     this.deltas = Int32Array.from([...d, ...d]);
   }
 
-  private clear(): void {
-    const { img, pw } = this;
-    for (let y = this.ly0; y <= this.ly1; y++) img.fill(0, y * pw + this.lx0, y * pw + this.lx1 + 1);
-  }
-
-  /** Loads a binary image (non-zero = on), width * height values row-major. */
-  loadBinary(on: ArrayLike<number>): void {
+  /** Sets the image to trace: width * height levels, row-major; traceAbove(cut) traces levels > cut. */
+  setLevels(levels: ArrayLike<number>): void {
     const { width: W, height: H, pw } = this;
-    if (on.length !== W * H) throw new Error(`ContourTracer: binary image has ${on.length} pixels, expected ${W}x${H}`);
-    this.clear();
+    if (levels.length !== W * H) throw new Error(`ContourTracer: image has ${levels.length} pixels, expected ${W}x${H}`);
     for (let y = 0; y < H; y++) {
       const row = (y + 1) * pw + 1;
-      for (let x = 0; x < W; x++) this.img[row + x] = on[y * W + x] !== 0 ? UNMARKED : 0;
+      for (let x = 0; x < W; x++) this.levels[row + x] = levels[y * W + x];
     }
-    this.lx0 = 1;
-    this.ly0 = 1;
-    this.lx1 = W;
-    this.ly1 = H;
   }
 
   /**
-   * Loads the pixels with q > cut. All of them must lie in the inclusive image rectangle
-   * x0..x1, y0..y1 (only that rectangle is written; the rest of the image is 0).
+   * Traces every border of the binary image levels > cut and returns the contours in
+   * cv2.findContours' order. All pixels above the cut must lie in the inclusive image rectangle
+   * x0..x1, y0..y1 (the scan visits only that rectangle; by default the whole image).
    */
-  loadAbove(q: Uint8Array, cut: number, x0: number, y0: number, x1: number, y1: number): void {
-    const { width: W, pw, img } = this;
-    this.clear();
-    for (let y = y0; y <= y1; y++) {
-      const row = (y + 1) * pw + 1;
-      const src = y * W;
-      for (let x = x0; x <= x1; x++) img[row + x] = q[src + x] > cut ? UNMARKED : 0;
-    }
-    this.lx0 = x0 + 1;
-    this.ly0 = y0 + 1;
-    this.lx1 = x1 + 1;
-    this.ly1 = y1 + 1;
-  }
-
-  /**
-   * Traces every border of the loaded image (which it marks, so load again before tracing
-   * again). Returns the contours in cv2.findContours' order.
-   */
-  trace(): Contour[] {
-    const { img, owner, pw } = this;
+  traceAbove(cut: number, x0 = 0, y0 = 0, x1 = this.width - 1, y1 = this.height - 1): Contour[] {
+    const { levels, mark, owner, pw } = this;
+    this.cut = cut;
     const found: Contour[] = [];
-    const xLast = Math.min(this.lx1 + 1, pw - 2); // OpenCV scans the image columns only
-    for (let y = this.ly0; y <= this.ly1; y++) {
+    const xFirst = x0 + 1;
+    const xLast = Math.min(x1 + 2, pw - 2); // one past the rectangle; OpenCV scans image columns only
+    for (let y = y0 + 1; y <= y1 + 1; y++) {
       const row = y * pw;
       let prev = 0;
       let lnbd = -1; // last marked pixel to the left in this row (-1: the frame)
-      for (let x = this.lx0; x <= xLast; x++) {
-        const p = img[row + x];
+      for (let x = xFirst; x <= xLast; x++) {
+        const i = row + x;
+        const p = mark[i] !== 0 ? mark[i] : levels[i] > cut ? UNMARKED : 0;
         if (p === prev) continue;
-        if (prev !== 0 && prev !== UNMARKED) lnbd = row + x - 1;
+        if (prev !== 0 && prev !== UNMARKED) lnbd = i - 1;
         let isHole: boolean;
         if (prev === 0 && p === UNMARKED) isHole = false;
         else if (p === 0 && prev >= UNMARKED) isHole = true;
@@ -152,18 +133,26 @@ export class ContourTracer {
           const b = owner[lnbd];
           parent = found[b].isHole === isHole ? found[b].parent : b;
         }
-        const start = isHole ? row + x - 1 : row + x;
+        const start = isHole ? i - 1 : i;
         found.push(this.follow(start, isHole ? x - 1 : x, y, isHole, parent, found.length));
         if (isHole) lnbd = start;
-        prev = img[row + x];
+        prev = mark[i] !== 0 ? mark[i] : levels[i] > cut ? UNMARKED : 0;
       }
     }
+    for (let k = 0; k < this.markedCount; k++) mark[this.marked[k]] = 0;
+    this.markedCount = 0;
     return treeOrder(found);
+  }
+
+  private setMark(i: number, value: number, id: number): void {
+    if (this.mark[i] === 0) this.marked[this.markedCount++] = i;
+    this.mark[i] = value;
+    this.owner[i] = id;
   }
 
   /** icvFetchContour: follows one border from its start pixel, marking it. */
   private follow(i0: number, sx: number, sy: number, isHole: boolean, parent: number, id: number): Contour {
-    const { img, owner, deltas: d } = this;
+    const { levels, mark, deltas: d, cut } = this;
     const c: Contour = { isHole, parent, x0: sx - 1, y0: sy - 1, x1: sx - 1, y1: sy - 1, area: 0 };
     const sStart = isHole ? 0 : 4;
     let s = sStart;
@@ -172,11 +161,10 @@ export class ContourTracer {
     do {
       s = (s - 1) & 7;
       i1 = i0 + d[s];
-    } while (img[i1] === 0 && s !== sStart);
+    } while (levels[i1] <= cut && s !== sStart);
     if (s === sStart) {
       // A single pixel.
-      img[i0] = RIGHT_BOUND;
-      owner[i0] = id;
+      this.setMark(i0, RIGHT_BOUND, id);
       return c;
     }
     let i3 = i0;
@@ -192,15 +180,10 @@ export class ContourTracer {
       let i4 = i3;
       // Counter-clockwise from the previous pixel to the next border pixel.
       do i4 = i3 + d[++s];
-      while (img[i4] === 0);
+      while (levels[i4] <= cut);
       s &= 7;
-      if (s !== 0 && s - 1 < sEnd) {
-        img[i3] = RIGHT_BOUND;
-        owner[i3] = id;
-      } else if (img[i3] === UNMARKED) {
-        img[i3] = MARKED;
-        owner[i3] = id;
-      }
+      if (s !== 0 && s - 1 < sEnd) this.setMark(i3, RIGHT_BOUND, id);
+      else if (mark[i3] === 0) this.setMark(i3, MARKED, id);
       const nx = px + CODE_DX[s];
       const ny = py + CODE_DY[s];
       twiceArea += px * ny - nx * py;
@@ -258,8 +241,8 @@ function treeOrder(found: Contour[]): Contour[] {
 /** cv2.findContours(RETR_TREE, CHAIN_APPROX_SIMPLE) of a width x height binary image (non-zero = on). */
 export function findContours(on: ArrayLike<number>, width: number, height: number): Contour[] {
   const tracer = new ContourTracer(width, height);
-  tracer.loadBinary(on);
-  return tracer.trace();
+  tracer.setLevels(Uint8Array.from(on, (v) => (v !== 0 ? 1 : 0)));
+  return tracer.traceAbove(0);
 }
 
 /** Index of the contour wsolevaluation keeps as the largest: the first of maximal cv2.contourArea (-1 if none). */

@@ -77,10 +77,10 @@ export function sweepBoxes(map: ScoreMap, thresholds: readonly number[], gt: rea
   }
 
   const tracer = new ContourTracer(W, H);
+  tracer.setLevels(q);
   for (const [cut, indices] of byCut) {
     const l = cut + 1;
-    tracer.loadAbove(q, cut, x0[l], y0[l], x1[l], y1[l]);
-    const contours = tracer.trace();
+    const contours = tracer.traceAbove(cut, x0[l], y0[l], x1[l], y1[l]);
     let anyIou = 0;
     for (const c of contours) anyIou = Math.max(anyIou, bestIou(regionBox(c, W, H, convention), gt as Box[]));
     const largest = regionBox(contours[largestContour(contours)], W, H, convention);

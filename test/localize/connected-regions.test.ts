@@ -77,5 +77,5 @@ test('empty and constant maps give the empty box', () => {
   const ones = map([[1, 1, 1], [1, 1, 1]]);
   assert.deepEqual(largestRegionBox(ones, 0.99, 'inclusive'), box(0, 0, 2, 1));
   assert.throws(() => binarize(ones, Number.NaN), /threshold must be a finite number, got NaN/);
-  assert.throws(() => findContours(new Uint8Array(5), 2, 2), /binary image has 5 pixels, expected 2x2/);
+  assert.throws(() => findContours(new Uint8Array(5), 2, 2), /image has 5 pixels, expected 2x2/);
 });

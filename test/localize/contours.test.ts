@@ -62,18 +62,19 @@ test('largest = first of maximal area in list order (an L of 3 pixels, area 0.5,
   assert.equal(largestContour([]), -1);
 });
 
-test('a reused tracer gives the same contours as a fresh one (loadAbove clears what the previous load wrote)', () => {
-  const q = Uint8Array.from([
+test('one tracer, several cuts of the same levels, scanning only a rectangle: the same contours as fresh traces', () => {
+  const q = [
     [9, 9, 9, 0, 5],
     [9, 0, 9, 0, 5],
     [9, 9, 9, 0, 0],
-  ].flat());
+  ].flat();
   const tracer = new ContourTracer(5, 3);
-  tracer.loadAbove(q, 0, 0, 0, 4, 2);
-  assert.deepEqual(tracer.trace(), [c(false, -1, 4, 0, 4, 1, 0), c(false, -1, 0, 0, 2, 2, 4), c(true, 1, 0, 0, 2, 2, 2)]);
-  tracer.loadAbove(q, 5, 0, 0, 2, 2);
-  assert.deepEqual(tracer.trace(), [c(false, -1, 0, 0, 2, 2, 4), c(true, 0, 0, 0, 2, 2, 2)]);
-  tracer.loadAbove(q, 9, 0, 0, -1, -1);
-  assert.deepEqual(tracer.trace(), []);
+  tracer.setLevels(q);
+  const ring = [c(false, -1, 0, 0, 2, 2, 4), c(true, 0, 0, 0, 2, 2, 2)];
+  assert.deepEqual(tracer.traceAbove(0), [c(false, -1, 4, 0, 4, 1, 0), c(false, -1, 0, 0, 2, 2, 4), c(true, 1, 0, 0, 2, 2, 2)]);
+  assert.deepEqual(tracer.traceAbove(5, 0, 0, 2, 2), ring);
+  assert.deepEqual(tracer.traceAbove(0), findContours(q.map((v) => (v > 0 ? 1 : 0)), 5, 3));
+  assert.deepEqual(tracer.traceAbove(9), []);
   assert.throws(() => new ContourTracer(0, 3), /width\/height must be positive integers, got 0x3/);
+  assert.throws(() => tracer.setLevels([1, 2]), /image has 2 pixels, expected 5x3/);
 });
