@@ -7,3 +7,6 @@ export * from './box-evaluator';
 export * from './pxap-evaluator';
 export * from './classic-loc-evaluator';
 export * from './localization-evaluator';
+export * from './contours';
+export * from './npy';
+export * from './cam-folder';
