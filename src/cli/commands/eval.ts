@@ -12,7 +12,7 @@ import { metricsSummary } from '../format-metrics';
 export const evalCommand: Command = {
   spec: {
     name: 'eval',
-    summary: 'evaluate a trained run: classification, GT-known/Top-1/Top-5 Loc, MaxBoxAcc(V2), PxAP',
+    summary: 'evaluate a trained run (classification, GT-known/Top-1/Top-5 Loc, MaxBoxAcc(V2), PxAP) or a folder of score maps',
     usage: 'wsol eval --run DIR [--split val|test] [--eval-size input|original|N] [--save-cams DIR] [--json]\n       wsol eval --cams DIR [--dataset SPEC] [--split val|test] [--eval-size N|original] [--json]',
     options: {
       run: { type: 'string', description: 'run directory written by wsol train' },
@@ -89,6 +89,7 @@ async function evalCams(options: ParsedOptions): Promise<number> {
   const dataset = await openDataset(spec, {
     ...(seed !== undefined ? { seed } : {}),
     skipBad: options.skipBad === true,
+    allowOutsideRoot: options.allowOutsideRoot === true,
     onWarning: (m) => process.stderr.write(`warning: ${m}\n`),
   });
   const metrics = await evaluateCamFolder(dir, dataset, split, {
