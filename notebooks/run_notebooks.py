@@ -7,8 +7,11 @@ mode the notebooks read in their first cell (the kernel inherits the environment
 
 A notebook fails if the client reports a cell error OR any output is an error output; the
 executed .ipynb and .html are written to OUT_DIR either way, so the failure can be inspected.
-A notebook whose metadata has "wsol": {"expect_error": TEXT} (an exercise left for the reader)
-passes only if it stops with an error containing TEXT.
+A notebook whose metadata has "wsol": {"expect_error": TEXT} passes only if it stops with an error
+containing TEXT. A graded exercise notebook ("wsol": {"graded": "todo" | "solution" | "wrong"}) runs every
+cell even after errors; it passes when each check cell (cell metadata wsol.check = "Exercise N") fails
+with an error naming its exercise in the todo and wrong variants and succeeds in the solution variant,
+and no other cell fails.
 Exit status: 0 when all passed, 1 otherwise.
 """
 import os
@@ -51,14 +54,62 @@ def failure_detail(nb, client_error):
     return None
 
 
+def cell_error(cell):
+    """The error text of an executed code cell (error output, else stderr that reports an error), or None."""
+    for out in cell.get("outputs", []):
+        if out.get("output_type") == "error":
+            return "{}: {}".format(out.get("ename"), out.get("evalue"))
+    stderr = "".join(o.get("text", "") for o in cell.get("outputs", []) if o.get("output_type") == "stream" and o.get("name") == "stderr")
+    return stderr.strip() if "rror" in stderr else None
+
+
+def graded_detail(nb, variant):
+    """None when every check behaves as the variant requires, else what went wrong."""
+    problems = []
+    checks = 0
+    for index, cell in enumerate(nb.cells):
+        if cell.cell_type != "code":
+            continue
+        check = cell.get("metadata", {}).get("wsol", {}).get("check")
+        error = cell_error(cell)
+        if check is None:
+            if error is not None:
+                problems.append("cell {} failed: {}".format(index, error.splitlines()[0]))
+            continue
+        checks += 1
+        if variant == "solution" and error is not None:
+            problems.append("{} check fails on the solution: {}".format(check, error.splitlines()[0]))
+        if variant != "solution" and (error is None or check not in error):
+            problems.append("{} check does not fail on the {} version ({})".format(check, variant, "passes" if error is None else error.splitlines()[0]))
+    expected = nb.metadata.get("wsol", {}).get("exercises")
+    if expected is not None and checks != expected:
+        problems.append("{} check cells, the notebook announces {}".format(checks, expected))
+    return "; ".join(problems) if problems else None
+
+
+def execute_graded(client, nb):
+    """Every cell, even after errors. tslab cancels what arrives within 200 ms of an error, so wait that out."""
+    with client.setup_kernel():
+        for index, cell in enumerate(nb.cells):
+            if cell.cell_type != "code":
+                continue
+            client.execute_cell(cell, index)
+            if cell_error(cell) is not None:
+                time.sleep(0.4)
+
+
 def run(path, out_dir):
     nb = nbformat.read(path, as_version=4)
+    graded = nb.metadata.get("wsol", {}).get("graded")
     # Notebooks run with notebooks/ as their working directory, as in Jupyter.
-    client = NotebookClient(nb, kernel_name="tslab", timeout=CELL_TIMEOUT_S, resources={"metadata": {"path": HERE}})
+    client = NotebookClient(nb, kernel_name="tslab", timeout=CELL_TIMEOUT_S, allow_errors=graded is not None, resources={"metadata": {"path": HERE}})
     client_error = None
     start = time.time()
     try:
-        client.execute()
+        if graded is None:
+            client.execute()
+        else:
+            execute_graded(client, nb)
     except CellExecutionError as err:
         client_error = err
     except Exception as err:  # a dead kernel or a cell timeout: report it, go on with the next notebook
@@ -70,6 +121,11 @@ def run(path, out_dir):
     html, _ = HTMLExporter().from_notebook_node(nb)
     write_atomic(os.path.join(out_dir, name + ".html"), html)
     detail = failure_detail(nb, client_error)
+    if graded is not None and client_error is None:
+        detail = graded_detail(nb, graded)
+        if detail is None:
+            print("ok   {} ({:.0f} s): every check {} as it should ({} version)".format(name, seconds, "passes" if graded == "solution" else "fails", graded), flush=True)
+            return True
     expected = nb.metadata.get("wsol", {}).get("expect_error")
     if expected is not None:
         if detail is not None and expected in detail:

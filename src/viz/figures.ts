@@ -45,7 +45,7 @@ export function trainingCurves(history: EpochRecord[]): FigureSpec {
 const PANELS = [
   ['branchA', 'branch A (image A)'],
   ['branchB', 'branch B (image B)'],
-  ['fused', 'union max(A, B)'],
+  ['fused', 'fusion target T'],
   ['full', 'full image'],
 ] as const;
 

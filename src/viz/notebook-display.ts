@@ -66,6 +66,7 @@ export function figureHtml(spec: FigureSpec, options: { includePlotly?: boolean 
 
 interface TslabDisplay {
   html(s: string): void;
+  markdown(s: string): void;
   png(b: Uint8Array): void;
   text(s: string): void;
 }
@@ -111,6 +112,16 @@ export function showPng(png: Uint8Array): Uint8Array | undefined {
 /** Shows preformatted text (e.g. a Markdown table) inline; outside a kernel returns it. */
 export function showText(text: string): string | undefined {
   return tryDisplay((d) => d.text(text)) ? undefined : text;
+}
+
+/** Shows HTML (a banner, an SVG diagram) inline; outside a kernel returns it. */
+export function showHtml(html: string): string | undefined {
+  return tryDisplay((d) => d.html(html)) ? undefined : html;
+}
+
+/** Shows Markdown (e.g. generated findings, a results table) inline; outside a kernel returns it. */
+export function showMarkdown(markdown: string): string | undefined {
+  return tryDisplay((d) => d.markdown(markdown)) ? undefined : markdown;
 }
 
 /** Forgets that plotly was embedded (a new notebook in the same process). */

@@ -1,10 +1,11 @@
 /**
- * The HTML export of executed notebooks, opened offline in headless Chromium, renders its plotly
- * figures: every `.js-plotly-plot` has traces, the animated figure has its frames, nothing is
- * fetched from the network and the console stays clean. Screenshots go to out/test-artifacts/.
+ * The HTML exports of the executed notebooks, opened offline in headless Chromium, draw every
+ * figure: each `.js-plotly-plot` has traces, its plot area is not empty in a screenshot (enough
+ * non-background pixels), animated figures have their frames, nothing is fetched from the network
+ * and the console stays clean. Screenshots go to out/test-artifacts/browser/.
  *
- * Two notebooks: 02-complementary-dropout (a real one) and a gallery written here with every
- * figure kind from src/viz/figures.ts on synthetic data.
+ * Two sources: every notebook (the quick run shared with execute.test.ts) and a gallery notebook
+ * written here with every figure kind of src/viz on synthetic data.
  */
 import { test, before } from 'node:test';
 import assert from 'node:assert/strict';
@@ -12,8 +13,9 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { chromium } from 'playwright-core';
-import { ARTIFACTS, NOTEBOOKS_DIR, missingJupyter, runNotebooks, setupNotebooks, writeNotebook } from './jupyter-harness';
+import sharp from 'sharp';
+import { chromium, type BrowserContext } from 'playwright-core';
+import { ARTIFACTS, QUICK_RUN_DIR, missingJupyter, quickRunAll, runNotebooks, setupNotebooks, writeNotebook } from './jupyter-harness';
 
 const CHROMIUM = '/usr/bin/chromium';
 const skip = missingJupyter() ?? (fs.existsSync(CHROMIUM) ? false : `${CHROMIUM} not found: apt-get install chromium`);
@@ -22,26 +24,50 @@ const OUT = path.join(ARTIFACTS, 'browser');
 const GALLERY = [
   `import * as wsol from 'where-to-look';
 const { figures } = wsol;
-const epochs = [0, 1, 2].map((epoch) => ({ epoch, steps: 10, loss: 2 - epoch / 2, terms: {}, trainAcc: 50, valTop1Cls: 40 + 10 * epoch, valGtKnownLoc: 30 + 5 * epoch, valMaxBoxAccV2: 25 + 5 * epoch, imagesPerSec: 90, seconds: 3 }));
-wsol.showFigure(figures.trainingCurves(epochs));`,
+const epochs = [0, 1, 2].map((epoch) => ({ epoch, steps: 10 * (epoch + 1), loss: 2 - epoch / 2, terms: { clsA: 2 - epoch / 2, fuse: 0.3, fuseGate: epoch / 2 }, trainAcc: 50, valTop1Cls: 40 + 10 * epoch, valGtKnownLoc: 30 + 5 * epoch, valMaxBoxAccV2: 25 + 5 * epoch, imagesPerSec: 90, seconds: 3 }));
+wsol.showFigure(figures.trainingCurves(epochs));
+wsol.showFigure(wsol.lossTermsFigure(epochs, epochs.map((e) => ({ step: e.steps, value: e.terms.fuseGate }))));`,
   `const size = 7;
 const blob = (cx: number, cy: number, r: number) => Array.from({ length: size * size }, (_, p) => Math.exp(-(((p % size) - cx) ** 2 + (Math.floor(p / size) - cy) ** 2) / (2 * r * r)));
 const snapshots = [0, 1, 2, 3].map((k) => ({ epoch: k - 1, step: 5 * k, mapWidth: size, mapHeight: size,
-  probes: [{ probeId: 'p0', branchA: blob(2, 3, 1 + k / 2), branchB: blob(4, 3, 1 + k / 2), fused: blob(3, 3, 1.5 + k / 2), full: blob(3, 3, 1 + k / 2), maskA: null }] }));
-wsol.showFigure(figures.attentionEvolution({ method: 'ours', inputSize: 28, probes: [{ id: 'p0', label: 0, className: 'bird', boxes: [], pngDataUrl: '' }], snapshots, coverage: [] }));`,
+  probes: [{ probeId: 'p0', branchA: blob(2, 3, 1 + k / 2), branchB: blob(4, 3, 1 + k / 2), fused: blob(3, 3, 1.5 + k / 2), full: blob(3, 3, 1 + k / 2), maskA: blob(1, 1, 3).map((v) => (v > 0.5 ? 1 : 0)) }] }));
+const grey = await wsol.probeOverlayPng({ width: 28, height: 28, rgb: new Uint8Array(28 * 28 * 3).fill(150) }, null, []);
+const file = { method: 'ours', inputSize: 28, probes: [{ id: 'p0', label: 0, className: 'bird', boxes: [{ x0: 6, y0: 6, x1: 20, y1: 20 }], pngDataUrl: wsol.pngDataUrl(grey) }], snapshots, coverage: [] };
+wsol.showFigure(figures.attentionEvolution(file, 0));
+wsol.showFigure(await wsol.attentionOverImage(file, 0));
+wsol.showFigure(wsol.agreementFigure(wsol.agreementOverTraining(file, 0.5), 0.5));`,
   `wsol.showFigure(figures.coverageFigure([0, 1, 2].map((epoch) => ({ epoch, threshold: 0.2, branchA: 0.2 + 0.1 * epoch, branchB: 0.25 + 0.1 * epoch, union: 0.4 + 0.15 * epoch, full: 0.3 + 0.15 * epoch }))));
-wsol.showFigure(figures.complementaryMasksFigure(Array.from({ length: 64 }, (_, p) => ((p % 8 >> 2) + (p >> 5)) % 2), 8, 8));`,
+wsol.showFigure(figures.complementaryMasksFigure(Array.from({ length: 64 }, (_, p) => ((p % 8 >> 2) + (p >> 5)) % 2), 8, 8));
+wsol.showFigure(wsol.imageGrid([{ label: 'row', cells: [{ src: wsol.pngDataUrl(grey), caption: 'a' }, { src: wsol.pngDataUrl(grey) }] }], ['one', 'two']));`,
   `const t = Array.from({ length: 100 }, (_, i) => i / 100);
 wsol.showFigure(figures.thresholdSweepFigure({ maxBoxAccV2PerIou: [80, 60, 20], curves: { thresholds: t, gtKnown: t.map((x) => 100 * Math.sin(Math.PI * x)), boxAccV2: [0.8, 0.6, 0.2].map((a) => t.map((x) => 100 * a * Math.sin(Math.PI * x))) } as any }));
+wsol.showFigure(wsol.thresholdSweepsFigure([{ method: 'cam', thresholds: t, accuracy: t.map((x) => 80 * x) }, { method: 'ours', thresholds: t, accuracy: t.map((x) => 80 * (1 - x)) }]));
 wsol.showFigure(figures.resultsTable([{ method: 'cam', 'MaxBoxAccV2': 51.23 }, { method: 'ours', 'MaxBoxAccV2': 63.4 }]));`,
+];
+
+/** Plot kinds of the gallery, in order. */
+const GALLERY_KINDS = [
+  'scatter+scatter+scatter+scatter',
+  'scatter+scatter+scatter+scatter',
+  'heatmap+heatmap+heatmap+heatmap',
+  'image+image+image+image+image',
+  'scatter+scatter+scatter+scatter+scatter+scatter+scatter+scatter+scatter+scatter+scatter+scatter',
+  'scatter+scatter+scatter+scatter',
+  'heatmap+heatmap',
+  'image+image',
+  'scatter+scatter+scatter+scatter',
+  'scatter+scatter',
+  'table',
 ];
 
 before(() => {
   if (skip) return;
   setupNotebooks();
   writeNotebook(path.join(OUT, 'src', 'viz-gallery.ipynb'), GALLERY);
-  const run = runNotebooks(path.join(OUT, 'html'), [path.join(OUT, 'src', 'viz-gallery.ipynb'), path.join(NOTEBOOKS_DIR, '02-complementary-dropout.ipynb')]);
-  if (run.status !== 0) throw new Error(`executing the notebooks failed:\n${run.stdout}\n${run.stderr.slice(-3000)}`);
+  const gallery = runNotebooks(path.join(OUT, 'html'), [path.join(OUT, 'src', 'viz-gallery.ipynb')]);
+  if (gallery.status !== 0) throw new Error(`executing the gallery failed:\n${gallery.stdout}\n${gallery.stderr.slice(-3000)}`);
+  const all = quickRunAll();
+  if (all.status !== 0) throw new Error(`executing the notebooks failed:\n${all.stdout}\n${all.stderr.slice(-3000)}`);
 });
 
 interface PlotInfo {
@@ -49,9 +75,21 @@ interface PlotInfo {
   types: string[];
   frames: number;
   height: number;
+  /** Share of the plot's screenshot that is not background white (0..1). */
+  inked: number;
 }
 
-async function renderExport(name: string, screenshot: string) {
+/** Share of pixels that differ clearly from white in a PNG. */
+async function inkedShare(png: Buffer): Promise<number> {
+  const { data, info } = await sharp(png).removeAlpha().raw().toBuffer({ resolveWithObject: true });
+  let inked = 0;
+  for (let p = 0; p < info.width * info.height; p++) {
+    if (data[p * 3] < 235 || data[p * 3 + 1] < 235 || data[p * 3 + 2] < 235) inked++;
+  }
+  return inked / (info.width * info.height);
+}
+
+async function withBrowser<T>(fn: (context: BrowserContext) => Promise<T>): Promise<T> {
   const userDataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'wsol-chromium-'));
   const context = await chromium.launchPersistentContext(userDataDir, {
     executablePath: CHROMIUM,
@@ -60,59 +98,91 @@ async function renderExport(name: string, screenshot: string) {
     viewport: { width: 1200, height: 900 },
   });
   try {
-    const page = context.pages()[0] ?? (await context.newPage());
-    const consoleErrors: string[] = [];
-    const network: string[] = [];
-    page.on('console', (m) => {
-      if (m.type() === 'error') consoleErrors.push(m.text());
-    });
-    page.on('pageerror', (e) => consoleErrors.push(`page error: ${e.message}`));
-    // Offline: anything but local files is refused and recorded.
-    await context.route('**/*', (route) => {
-      const url = route.request().url();
-      if (/^(file|data|blob|about):/.test(url)) return route.continue();
-      network.push(url);
-      return route.abort();
-    });
-    await page.goto(pathToFileURL(path.join(OUT, 'html', `${name}.html`)).href, { waitUntil: 'load', timeout: 60_000 });
-    await page.waitForFunction(() => document.querySelectorAll('.js-plotly-plot .main-svg').length > 0, undefined, { timeout: 30_000 });
-    await page.waitForTimeout(500); // let the remaining plots (polling for window.Plotly) finish
-    const plots = await page.$$eval('.js-plotly-plot', (els) =>
-      els.map((el) => {
-        const gd = el as unknown as { data?: { type?: string }[]; _transitionData?: { _frames?: unknown[] } };
-        return { traces: gd.data?.length ?? 0, types: (gd.data ?? []).map((d) => d.type ?? 'scatter'), frames: gd._transitionData?._frames?.length ?? 0, height: el.getBoundingClientRect().height };
-      }),
-    );
-    const amd = await page.evaluate(() => typeof (window as unknown as { define?: { amd?: unknown } }).define === 'function' && !!(window as unknown as { define: { amd?: unknown } }).define.amd);
-    await page.screenshot({ path: screenshot, fullPage: true });
-    return { plots: plots as PlotInfo[], consoleErrors, network, amd };
+    return await fn(context);
   } finally {
     await context.close();
     fs.rmSync(userDataDir, { recursive: true, force: true });
   }
 }
 
+async function renderExport(context: BrowserContext, htmlFile: string, screenshot: string) {
+  const page = await context.newPage();
+  const consoleErrors: string[] = [];
+  const network: string[] = [];
+  page.on('console', (m) => {
+    if (m.type() === 'error') consoleErrors.push(m.text());
+  });
+  page.on('pageerror', (e) => consoleErrors.push(`page error: ${e.message}`));
+  // Offline: anything but local files is refused and recorded.
+  await page.route('**/*', (route) => {
+    const url = route.request().url();
+    if (/^(file|data|blob|about):/.test(url)) return route.continue();
+    network.push(url);
+    return route.abort();
+  });
+  try {
+    await page.goto(pathToFileURL(htmlFile).href, { waitUntil: 'load', timeout: 60_000 });
+    const expected = await page.$$eval('.wsol-figure', (els) => els.length);
+    if (expected > 0) {
+      await page.waitForFunction((n) => document.querySelectorAll('.js-plotly-plot .main-svg').length >= n, expected, { timeout: 60_000 });
+      await page.waitForTimeout(800); // image traces decode their PNGs asynchronously
+    }
+    const handles = await page.$$('.js-plotly-plot');
+    const plots: PlotInfo[] = [];
+    for (const h of handles) {
+      const info = await h.evaluate((el) => {
+        const gd = el as unknown as { data?: { type?: string }[]; _transitionData?: { _frames?: unknown[] } };
+        return { traces: gd.data?.length ?? 0, types: (gd.data ?? []).map((d) => d.type ?? 'scatter'), frames: gd._transitionData?._frames?.length ?? 0, height: el.getBoundingClientRect().height };
+      });
+      await h.scrollIntoViewIfNeeded();
+      plots.push({ ...info, inked: await inkedShare(await h.screenshot()) });
+    }
+    const amd = await page.evaluate(() => typeof (window as unknown as { define?: { amd?: unknown } }).define === 'function' && !!(window as unknown as { define: { amd?: unknown } }).define.amd);
+    await page.screenshot({ path: screenshot, fullPage: true });
+    return { plots, expected, consoleErrors, network, amd };
+  } finally {
+    await page.close();
+  }
+}
+
 test('the gallery export renders every figure kind offline, animation frames included', { skip }, async () => {
-  const r = await renderExport('viz-gallery', path.join(ARTIFACTS, 'notebook-viz-gallery.png'));
+  fs.mkdirSync(OUT, { recursive: true });
+  const r = await withBrowser((c) => renderExport(c, path.join(OUT, 'html', 'viz-gallery.html'), path.join(OUT, 'viz-gallery.png')));
   assert.deepEqual(r.consoleErrors, []);
   assert.deepEqual(r.network, []);
   // nbconvert's template loads RequireJS: plotly must still have become window.Plotly.
   if (fs.existsSync('/usr/share/javascript/requirejs/require.min.js')) assert.equal(r.amd, true, 'RequireJS present in the export');
-  assert.deepEqual(
-    r.plots.map((p) => p.types.join('+')),
-    ['scatter+scatter+scatter+scatter', 'heatmap+heatmap+heatmap+heatmap', 'scatter+scatter+scatter+scatter', 'heatmap+heatmap', 'scatter+scatter+scatter+scatter', 'table'],
-  );
+  assert.deepEqual(r.plots.map((p) => p.types.join('+')), GALLERY_KINDS);
   for (const p of r.plots) {
     assert.ok(p.traces > 0);
     assert.ok(p.height > 100, `plot drawn with height ${p.height}`);
+    assert.ok(p.inked > 0.02, `plot ${p.types.join('+')} is nearly blank (${(100 * p.inked).toFixed(1)}% inked)`);
   }
-  assert.equal(r.plots[1].frames, 4, 'one animation frame per snapshot');
+  assert.equal(r.plots[2].frames, 4, 'heatmap evolution: one frame per snapshot');
+  assert.equal(r.plots[3].frames, 4, 'evolution over the image: one frame per snapshot');
 });
 
-test('the export of 02-complementary-dropout renders its plot offline', { skip }, async () => {
-  const r = await renderExport('02-complementary-dropout', path.join(ARTIFACTS, 'notebook-02-complementary-dropout.png'));
-  assert.deepEqual(r.consoleErrors, []);
-  assert.deepEqual(r.network, []);
-  assert.ok(r.plots.length >= 1);
-  for (const p of r.plots) assert.ok(p.traces > 0);
+test('every notebook export draws all its figures offline, none of them blank', { skip }, async () => {
+  const names = fs.readdirSync(QUICK_RUN_DIR).filter((f) => f.endsWith('.html')).map((f) => f.replace(/\.html$/, '')).sort();
+  assert.ok(names.length >= 11, `exports: ${names.join(', ')}`);
+  const results = await withBrowser(async (c) => {
+    const out: [string, Awaited<ReturnType<typeof renderExport>>][] = [];
+    for (const name of names) out.push([name, await renderExport(c, path.join(QUICK_RUN_DIR, `${name}.html`), path.join(OUT, `${name}.png`))]);
+    return out;
+  });
+  let total = 0;
+  for (const [name, r] of results) {
+    assert.deepEqual(r.consoleErrors, [], `${name}: console errors`);
+    assert.deepEqual(r.network, [], `${name}: network requests`);
+    assert.equal(r.plots.length, r.expected, `${name}: every figure became a plot`);
+    for (const p of r.plots) {
+      assert.ok(p.traces > 0, `${name}: a plot without traces`);
+      assert.ok(p.inked > 0.02, `${name}: plot ${p.types.join('+')} is nearly blank (${(100 * p.inked).toFixed(1)}% inked)`);
+    }
+    total += r.plots.length;
+  }
+  const byName = new Map(results);
+  assert.ok((byName.get('05-training')?.plots ?? []).some((p) => p.types[0] === 'image' && p.frames > 1), '05: the attention slider over the image');
+  assert.ok((byName.get('06-evaluation')?.plots ?? []).some((p) => p.types.length >= 2 && p.types.every((t) => t === 'image')), '06: the methods x probes grid');
+  assert.ok(total >= 20, `${total} plots in all`);
 });

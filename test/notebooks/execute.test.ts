@@ -1,18 +1,23 @@
 /**
  * Every notebook in notebooks/ executes headless in quick mode through Jupyter (nbclient) and the
  * tslab kernel: the runner's exit status, its per-notebook verdicts and the saved outputs are all
- * checked. A second test proves the runner does fail on compile and runtime errors.
+ * checked. The graded exercises are checked three ways: every check cell fails on the TODO version,
+ * passes on the solutions, and rejects a plausible wrong answer. A last test proves the runner does
+ * fail on compile and runtime errors.
  */
 import { test, before } from 'node:test';
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { ARTIFACTS, NOTEBOOKS_DIR, ROOT, joined, missingJupyter, readNotebook, runNotebooks, setupNotebooks, writeNotebook } from './jupyter-harness';
+import { ARTIFACTS, NOTEBOOKS_DIR, QUICK_RUN_DIR, ROOT, joined, missingJupyter, quickRunAll, readNotebook, runNotebooks, setupNotebooks, writeNotebook, type RunResult } from './jupyter-harness';
 
 const skip = missingJupyter() ?? false;
+let run: RunResult;
 
 before(() => {
-  if (!skip) setupNotebooks();
+  if (skip) return;
+  setupNotebooks();
+  run = quickRunAll();
 });
 
 test('setup registers the tslab kernel in the project-local JUPYTER_PATH and links the built package', { skip }, () => {
@@ -22,41 +27,79 @@ test('setup registers the tslab kernel in the project-local JUPYTER_PATH and lin
   assert.equal(fs.realpathSync(path.join(NOTEBOOKS_DIR, 'node_modules/where-to-look')), fs.realpathSync(ROOT));
 });
 
+const outputsOf = (name: string) => readNotebook(path.join(QUICK_RUN_DIR, `${name}.ipynb`)).cells.flatMap((c) => c.outputs ?? []);
+const textOf = (name: string) => outputsOf(name).map((o) => joined(o.text) + joined(o.data?.['text/markdown']) + joined(o.data?.['text/html'])).join('\n');
+
 test('every notebook runs headless in quick mode without errors', { skip }, () => {
   const names = fs.readdirSync(NOTEBOOKS_DIR).filter((f) => f.endsWith('.ipynb')).sort();
-  assert.ok(names.includes('00-setup-check.ipynb') && names.includes('02-complementary-dropout.ipynb'));
-  const outDir = path.join(ARTIFACTS, 'notebooks');
-  const run = runNotebooks(outDir, []);
+  assert.ok(names.length >= 10, `notebooks found: ${names.join(', ')}`);
   assert.equal(run.status, 0, `run_notebooks.py failed:\n${run.stdout}\n${run.stderr.slice(-3000)}`);
   for (const file of names) {
     const name = file.replace(/\.ipynb$/, '');
     assert.match(run.lines.get(name) ?? 'missing', /^ok /, `${name}: ${run.lines.get(name)}`);
     // Independent of the runner's verdict: inspect what the kernel actually produced.
-    const nb = readNotebook(path.join(outDir, file));
-    const expected = nb.metadata.wsol?.expect_error;
+    const nb = readNotebook(path.join(QUICK_RUN_DIR, file));
+    assert.ok(fs.statSync(path.join(QUICK_RUN_DIR, `${name}.html`)).size > 0, `${name}.html written`);
+    if (nb.metadata.wsol?.graded) continue; // checked below
     const code = nb.cells.filter((c) => c.cell_type === 'code');
     const errors = code.flatMap((c) => c.outputs ?? []).filter((o) => o.output_type === 'error');
     const stderr = code.flatMap((c) => c.outputs ?? []).filter((o) => o.output_type === 'stream' && o.name === 'stderr').map((o) => joined(o.text));
-    assert.ok(fs.statSync(path.join(outDir, `${name}.html`)).size > 0, `${name}.html written`);
-    if (expected !== undefined) {
-      assert.ok(stderr.some((t) => t.includes(expected)), `${name} should stop with "${expected}"`);
-      continue;
-    }
     assert.deepEqual(errors, [], `${name} has error outputs`);
     assert.deepEqual(stderr.filter((t) => /error/i.test(t)), [], `${name} wrote errors to stderr`);
     code.forEach((c, i) => assert.equal(typeof c.execution_count, 'number', `${name}: code cell ${i} did not run`));
     assert.ok(code.some((c) => (c.outputs ?? []).length > 0), `${name} produced output`);
   }
-  const outputsOf = (name: string) => readNotebook(path.join(outDir, `${name}.ipynb`)).cells.flatMap((c) => c.outputs ?? []);
-  // Figures are inline HTML with plotly, images PNG outputs; the solutions pass their own check.
-  assert.ok(outputsOf('05-training').some((o) => joined(o.data?.['text/html']).includes('Plotly.newPlot')));
-  assert.ok(outputsOf('02-complementary-dropout').some((o) => o.data?.['image/png'] !== undefined));
-  assert.ok(outputsOf('08-exercises-solutions').some((o) => joined(o.text).includes('Both answers match the project implementation.')));
-  // The setup notebook drew its plot with the embedded plotly bundle.
-  const setup = readNotebook(path.join(outDir, '00-setup-check.ipynb'));
-  const html = setup.cells.flatMap((c) => c.outputs ?? []).map((o) => joined(o.data?.['text/html'])).join('');
-  assert.match(html, /Plotly\.newPlot/);
-  assert.match(html, /window\.define = undefined/);
+});
+
+test('chapters show overlays, the quick-mode banner and findings written from the run', { skip }, () => {
+  for (const name of ['01-the-problem', '03-caam-ssam', '04-fusion-loss', '05-training', '06-evaluation']) {
+    const text = textOf(name);
+    assert.match(text, /Quick mode\./, `${name} shows the quick-mode banner`);
+    assert.match(text, /What the numbers show/, `${name} has generated findings`);
+    assert.match(text, /"type":"image"/, `${name} draws image overlays`);
+  }
+  for (const name of ['00-setup-check', '02-complementary-dropout', '07-cub']) assert.doesNotMatch(textOf(name), /Quick mode\./, `${name} trains nothing: no banner`);
+  // Findings quote the measured numbers of this run, e.g. the final Top-1 of 05's history.
+  const history = JSON.parse(fs.readFileSync(path.join(QUICK_RUN_DIR, 'notebook-out', 'shared', 'ours-quick', 'history.json'), 'utf8')) as { valTop1Cls: number }[];
+  assert.ok(textOf('05-training').includes(`${history[history.length - 1].valTop1Cls.toFixed(1)}%`));
+  // 06 reports mean ± std over two seeds and draws every method's sweep on one set of axes.
+  assert.match(textOf('06-evaluation'), /\| cam \| [\d.]+ ± [\d.]+ \|/);
+  assert.match(textOf('06-evaluation'), /Every method's threshold sweep/);
+  // One reusable folder per notebook, no timestamped piles.
+  const out = fs.readdirSync(path.join(QUICK_RUN_DIR, 'notebook-out')).sort();
+  assert.deepEqual(out.filter((d) => !d.endsWith('.lock')), ['00-setup-check', '01-the-problem', '02-complementary-dropout', '03-caam-ssam', '04-fusion-loss', '05-training', '06-evaluation', '07-cub', '08-exercises', '08-exercises-solutions', '08-exercises-wrong', 'shared']);
+  // 07 skips cleanly without CUB and says how to get the data and the weights.
+  assert.match(textOf('07-cub'), /prepare-cub\.sh/);
+  assert.match(textOf('07-cub'), /skipping/);
+});
+
+test('graded exercises: each check fails on the TODO version, passes on the solution and rejects a wrong answer', { skip }, () => {
+  for (const [name, variant] of [['08-exercises', 'todo'], ['08-exercises-solutions', 'solution'], ['08-exercises-wrong', 'wrong']] as const) {
+    assert.match(run.lines.get(name) ?? 'missing', /^ok /, `${name}: ${run.lines.get(name)}`);
+    const nb = readNotebook(path.join(QUICK_RUN_DIR, `${name}.ipynb`));
+    assert.equal(nb.metadata.wsol?.graded, variant);
+    const checks = nb.cells.filter((c) => c.metadata?.wsol?.check);
+    assert.equal(checks.length, 7);
+    assert.ok(checks.length >= 6 && checks.length === nb.metadata.wsol?.exercises);
+    for (const c of checks) {
+      const exercise = c.metadata!.wsol!.check!;
+      const text = (c.outputs ?? []).map((o) => joined(o.text) + joined(o.evalue)).join('');
+      assert.equal(typeof c.execution_count, 'number', `${name}: ${exercise} check ran`);
+      if (variant === 'solution') assert.match(text, new RegExp(`^${exercise}: correct`), `${name}: ${exercise}`);
+      else assert.match(text, new RegExp(`Error: (TODO: )?${exercise}`), `${name}: ${exercise} should fail, got: ${text.slice(0, 200)}`);
+      if (variant === 'wrong') assert.match(text, /is not right yet|change exactly one/, `${name}: ${exercise} fails on the answer, not on a missing one`);
+    }
+  }
+});
+
+test('the TODO comments do not give the answers away', () => {
+  const src = fs.readFileSync(path.join(NOTEBOOKS_DIR, 'src', '08-exercises.md'), 'utf8');
+  const todos = [...src.matchAll(/```ts todo\n([\s\S]*?)```/g)].map((m) => m[1]);
+  assert.equal(todos.length, 7);
+  for (const t of todos) {
+    const comments = t.split('\n').filter((l) => l.includes('//')).join('\n');
+    assert.doesNotMatch(comments, /\*|max\(|Math\.|tf\.|1 - M|sigmoid|=>/, `a TODO comment holds code: ${comments}`);
+  }
 });
 
 test('the runner fails on a type error and on a runtime error, naming the notebook', { skip }, () => {
@@ -67,11 +110,11 @@ test('the runner fails on a type error and on a runtime error, naming the notebo
   writeNotebook(typeError, ['const n: number = "not a number";']);
   writeNotebook(runtimeError, ['console.log("before");', 'throw new Error("boom from the test");', 'console.log("never");']);
   writeNotebook(fine, ['const x = 6 * 7;\nconsole.log(`answer ${x}`);']);
-  const run = runNotebooks(path.join(dir, 'out'), [typeError, runtimeError, fine]);
-  assert.equal(run.status, 1);
-  assert.match(run.lines.get('type-error') ?? '', /^FAIL type-error .*not assignable to type 'number'/);
-  assert.match(run.lines.get('runtime-error') ?? '', /^FAIL runtime-error .*boom from the test/);
-  assert.match(run.lines.get('fine') ?? '', /^ok +fine/);
+  const r = runNotebooks(path.join(dir, 'out'), [typeError, runtimeError, fine]);
+  assert.equal(r.status, 1);
+  assert.match(r.lines.get('type-error') ?? '', /^FAIL type-error .*not assignable to type 'number'/);
+  assert.match(r.lines.get('runtime-error') ?? '', /^FAIL runtime-error .*boom from the test/);
+  assert.match(r.lines.get('fine') ?? '', /^ok +fine/);
   const executed = readNotebook(path.join(dir, 'out', 'runtime-error.ipynb'));
   assert.equal(joined(executed.cells[0].outputs?.[0]?.text), 'before\n');
   assert.equal(executed.cells[2].execution_count ?? null, null, 'execution stops at the failing cell');

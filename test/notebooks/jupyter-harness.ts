@@ -3,6 +3,8 @@
  * and runs notebooks headless through notebooks/run_notebooks.py (nbclient + the tslab kernel).
  */
 import { spawnSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { writeRendered } from '../../notebooks/build-notebooks';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 
@@ -31,13 +33,17 @@ export interface RunResult {
   lines: Map<string, string>;
 }
 
-/** Executes notebooks in quick mode, writing executed .ipynb + .html into outDir. */
+/**
+ * Executes notebooks in quick mode, writing executed .ipynb + .html into outDir. The notebooks'
+ * own outputs (training runs) go to a fresh folder, so nothing is reused from an earlier run.
+ */
 export function runNotebooks(outDir: string, notebooks: string[], jobs = 2): RunResult {
   fs.rmSync(outDir, { recursive: true, force: true });
+  const runs = path.join(outDir, 'notebook-out');
   const r = spawnSync(PYTHON, [path.join(NOTEBOOKS_DIR, 'run_notebooks.py'), '--jobs', String(jobs), outDir, ...notebooks], {
     cwd: ROOT,
     encoding: 'utf8',
-    env: { ...process.env, WSOL_QUICK: '1', JUPYTER_PATH: path.join(ROOT, '.jupyter/share/jupyter'), PYTHONWARNINGS: 'ignore' },
+    env: { ...process.env, WSOL_QUICK: '1', WSOL_NOTEBOOK_OUT: runs, JUPYTER_PATH: path.join(ROOT, '.jupyter/share/jupyter'), PYTHONWARNINGS: 'ignore' },
     maxBuffer: 64 * 1024 * 1024,
   });
   const lines = new Map<string, string>();
@@ -49,13 +55,14 @@ export function runNotebooks(outDir: string, notebooks: string[], jobs = 2): Run
 }
 
 export interface NotebookJson {
-  cells: { cell_type: string; execution_count?: number | null; outputs?: Output[]; source: string | string[] }[];
-  metadata: { wsol?: { expect_error?: string } };
+  cells: { cell_type: string; execution_count?: number | null; outputs?: Output[]; source: string | string[]; metadata?: { wsol?: { check?: string } } }[];
+  metadata: { wsol?: { expect_error?: string; graded?: string; exercises?: number } };
 }
 export interface Output {
   output_type: string;
   name?: string;
   text?: string | string[];
+  evalue?: string;
   data?: Record<string, string | string[]>;
 }
 
@@ -72,4 +79,34 @@ export function writeNotebook(file: string, codeCells: string[]): void {
   };
   fs.mkdirSync(path.dirname(file), { recursive: true });
   fs.writeFileSync(file, JSON.stringify(nb));
+}
+
+/** The reader notebooks (notebooks/*.ipynb) plus the wrong-answer variant of the exercises. */
+export function allNotebookFiles(): string[] {
+  const reader = fs.readdirSync(NOTEBOOKS_DIR).filter((f) => f.endsWith('.ipynb')).sort().map((f) => path.join(NOTEBOOKS_DIR, f));
+  const wrong = path.join(ARTIFACTS, 'fixtures', '08-exercises-wrong.ipynb');
+  writeRendered('08-exercises-wrong', wrong);
+  return [...reader, wrong];
+}
+
+export const QUICK_RUN_DIR = path.join(ARTIFACTS, 'notebooks');
+
+/**
+ * Every notebook executed once in quick mode, shared by the test files of this folder: the run is
+ * repeated only when a notebook or the built package changed since (a stamp of their contents).
+ */
+export function quickRunAll(): RunResult {
+  const files = allNotebookFiles();
+  const hash = createHash('sha256');
+  for (const f of [...files, path.join(ROOT, 'dist', 'index.js'), path.join(NOTEBOOKS_DIR, 'run_notebooks.py')]) hash.update(f).update(fs.existsSync(f) ? fs.readFileSync(f) : '');
+  for (const f of fs.existsSync(path.join(ROOT, 'dist', 'viz')) ? fs.readdirSync(path.join(ROOT, 'dist', 'viz')).sort() : []) hash.update(fs.readFileSync(path.join(ROOT, 'dist', 'viz', f)));
+  const stamp = hash.digest('hex');
+  const stampFile = path.join(QUICK_RUN_DIR, 'run-stamp.json');
+  if (fs.existsSync(stampFile)) {
+    const saved = JSON.parse(fs.readFileSync(stampFile, 'utf8')) as { stamp: string; result: Omit<RunResult, 'lines'> & { lines: [string, string][] } };
+    if (saved.stamp === stamp) return { ...saved.result, lines: new Map(saved.result.lines) };
+  }
+  const result = runNotebooks(QUICK_RUN_DIR, files);
+  fs.writeFileSync(stampFile, JSON.stringify({ stamp, result: { ...result, stderr: result.stderr.slice(-20000), lines: [...result.lines] } }));
+  return result;
 }

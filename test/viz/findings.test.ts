@@ -1,0 +1,61 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { comparisonFindings, nearChance, trainingFindings } from '../../src/viz/findings';
+import { formatMeanStd, meanCurve, meanStd, statsByMethod } from '../../src/viz/seed-stats';
+import type { EpochRecord } from '../../src/train/snapshot-types';
+
+const epoch = (e: number, top1: number, terms: Record<string, number> = {}): EpochRecord => ({ epoch: e, steps: 50 * e, loss: 1, terms, trainAcc: 0, valTop1Cls: top1, valGtKnownLoc: 20, valMaxBoxAccV2: 30, imagesPerSec: 1, seconds: 1 });
+
+test('mean and sample std over seeds, formatted', () => {
+  const s = meanStd([10, 12, 14]);
+  assert.equal(s.mean, 12);
+  assert.equal(s.std, 2);
+  assert.equal(formatMeanStd(s), '12.0 ± 2.0');
+  assert.equal(formatMeanStd(meanStd([5])), '5.0');
+  assert.equal(formatMeanStd(meanStd([])), 'n/a');
+  const by = statsByMethod([{ method: 'a', v: 1 }, { method: 'b', v: 3 }, { method: 'a', v: 3 }], ['v']);
+  assert.deepEqual([...by.keys()], ['a', 'b']);
+  assert.equal(by.get('a')!.v.mean, 2);
+  assert.deepEqual(meanCurve([[0, 2], [2, 4]]), [1, 3]);
+});
+
+test('training findings quote the measured values and call chance by its name', () => {
+  assert.ok(nearChance(15, 8) && !nearChance(40, 8));
+  const full = { recall: 1, background: 0.9, iou: 0.2 };
+  const lines = trainingFindings({
+    history: [epoch(1, 12.5, { fuse: 0, fuseGate: 0 }), epoch(2, 14.1, { fuse: 0, fuseGate: 0 })],
+    agreement: [{ step: 0, epoch: -1, maps: { full: { recall: 0.5, background: 0.5, iou: 0.3 } } }, { step: 100, epoch: 1, maps: { full } }],
+    numClasses: 8,
+    threshold: 0.5,
+    quick: false,
+  });
+  const text = lines.join('\n');
+  assert.match(text, /at or near chance: validation Top-1 14\.1% against 12\.5%/);
+  assert.match(text, /No image passed the fusion gate/);
+  assert.match(text, /covers 100% of the GT box and 90% of the background \(IoU 20%\) — it lights up most of the image/);
+  assert.match(text, /30% at the start, 20% at the end \(-10 points\)/);
+  assert.doesNotMatch(text, /Quick mode/);
+  const learned = trainingFindings({ history: [epoch(1, 80, { fuseGate: 0.2 }), epoch(2, 90, { fuseGate: 0.7 })], agreement: [], numClasses: 8, threshold: 0.5, quick: true }).join('\n');
+  assert.match(learned, /Quick mode/);
+  assert.match(learned, /learned: validation Top-1 90\.0%/);
+  assert.match(learned, /from epoch 1 on \(share per epoch 0\.20, 0\.70\)/);
+});
+
+test('comparison findings: a difference within the seed spread is no conclusion, a larger one is', () => {
+  const stats = (ours: number[], cam: number[]) =>
+    new Map([
+      ['cam', { top1Cls: meanStd([90, 91]), maxBoxAccV2: meanStd(cam) }],
+      ['ours', { top1Cls: meanStd([90, 92]), maxBoxAccV2: meanStd(ours) }],
+    ]);
+  const close = comparisonFindings({ stats: stats([50, 54], [49, 51]), numClasses: 8, quick: false, metric: 'maxBoxAccV2', metricName: 'MaxBoxAccV2' }).join('\n');
+  assert.match(close, /ours vs cam: \+2\.0 points, within the spread over seeds/);
+  assert.match(close, /best first: ours 52\.0 ± 2\.8, cam 50\.0 ± 1\.4/);
+  const far = comparisonFindings({ stats: stats([70, 72], [49, 51]), numClasses: 8, quick: false, metric: 'maxBoxAccV2', metricName: 'MaxBoxAccV2' }).join('\n');
+  assert.match(far, /ours is ahead of cam by 21\.0 points/);
+  const whole = comparisonFindings({ stats: stats([70, 72], [49, 51]), numClasses: 8, quick: true, metric: 'maxBoxAccV2', metricName: 'MaxBoxAccV2', agreement: new Map([['cam', { recall: 1, background: 0.8, iou: 0.3 }]]) }).join('\n');
+  assert.match(whole, /Quick mode/);
+  assert.match(whole, /light up most of the background on the probes: cam \(80% of the background\)/);
+  const chance = comparisonFindings({ stats: new Map([['cam', { top1Cls: meanStd([12, 13]), maxBoxAccV2: meanStd([40]) }]]), numClasses: 8, quick: false, metric: 'maxBoxAccV2', metricName: 'MaxBoxAccV2' }).join('\n');
+  assert.match(chance, /near chance in classification .*: cam/);
+  assert.match(chance, /Only one seed ran/);
+});
