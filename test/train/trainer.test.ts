@@ -26,7 +26,8 @@ test('training records history, snapshots, coverage and a final model; tensors d
   await initBackend();
   const out = fs.mkdtempSync(path.join(os.tmpdir(), 'wsol-train-'));
   const counts: number[] = [];
-  const result = await train({ ...tiny, epochs: 3 }, {
+  // The union target (max of both branch maps), so that the coverage check below has a known answer.
+  const result = await train({ ...tiny, epochs: 3, methodOptions: { ...tiny.methodOptions, loss: { fuseTarget: 'union' } } }, {
     outDir: out,
     dataset: smallParts(),
     callbacks: { onEpoch: () => counts.push(tf.memory().numTensors) },
