@@ -54,19 +54,20 @@ for r in rows:
     if r.get("kind") == "adapter":
         print(f"webgpu adapter: {r['adapter']}")
     if r.get("kind") == "torch":
-        gpu = f"PyTorch {r['torch']} on {r['gpu']}"
-print(f"{'net':<11} {'webgpu ms':>10} {'stock ms':>9} {'torch ms':>9} {'torch fp32':>10} {'x torch':>8} {'x fp32':>7} {'stock/ours':>10} {'GFLOP/s':>8}")
+        print(f"PyTorch {r['torch']} on {r['gpu']}") if r["net"] == nets[0] and r["mode"] == "default" else None
 fmt = lambda v, p=1: "-" if v is None else f"{v:.{p}f}"
+ratio = lambda a, b: a / b if a and b else None
+print("ms per training step (median); x torch = webgpu / PyTorch; torch fp32 = TF32 off")
+print(f"{'net':<11} {'project':>8} {'filter':>8} {'stock':>8} {'torch':>7} {'fp32':>7} {'x torch':>8} {'x fp32':>7} {'stock/proj':>10} {'GFLOP/s':>8}")
 for n in nets:
-    ours = step.get((n, "project"), {}).get("ms")
-    stock = step.get((n, "stock"), {}).get("ms")
-    gflop = step.get((n, "project"), {}).get("gflop")
+    ms = {k: step.get((n, k), {}).get("ms") for k in ("project", "filter", "stock")}
+    gflop = next((r.get("gflop") for (nn, _), r in step.items() if nn == n), None)
     t, t32 = torch.get((n, "default")), torch.get((n, "fp32"))
-    ratio = lambda a, b: a / b if a and b else None
-    print(f"{n:<11} {fmt(ours):>10} {fmt(stock):>9} {fmt(t, 2):>9} {fmt(t32, 2):>10} {fmt(ratio(ours, t)):>8} {fmt(ratio(ours, t32)):>7} {fmt(ratio(stock, ours)):>10} {fmt(gflop * 1000 / ours if gflop and ours else None, 0):>8}")
+    p = ms["project"]
+    print(f"{n:<11} {fmt(p):>8} {fmt(ms['filter']):>8} {fmt(ms['stock']):>8} {fmt(t, 2):>7} {fmt(t32, 2):>7} {fmt(ratio(p, t)):>8} {fmt(ratio(p, t32)):>7} {fmt(ratio(ms['stock'], p)):>10} {fmt(gflop * 1000 / p if gflop and p else None, 0):>8}")
 for r in rows:
     if r.get("kind") == "profile":
-        print(f"profile {r['net']}: " + ", ".join(f"{k['kernel']} {k['ms']}" for k in r["top"]))
+        print(f"profile {r['net']} [{r.get('kernels')}] ms: " + ", ".join(f"{k['kernel']} {k['ms']}" for k in r["top"]))
 EOF
 }
 

@@ -1,11 +1,11 @@
 /**
  * GPU benchmark of the webgpu engine (run by data-scripts/gpu-bench.sh, bundled with esbuild so it
- * runs from a copied folder with its own Node). For each net: the median training step with this
- * project's webgpu kernels, the same with tfjs's stock kernels, and a per-kernel profile of one
- * step. Prints one JSON line per measurement (`{"kind": ...}`); the shell script joins them with
+ * runs from a copied folder with its own Node). For each net and each convolution kernel set
+ * (src/backend/webgpu/kernels/register.ts: project, filter, stock): the median training step and
+ * a per-kernel profile of one step. Prints one JSON line per measurement (`{"kind": ...}`); the shell script joins them with
  * the PyTorch CUDA twin (gpu-bench-torch.py) into one table of ratios.
  *
- * Usage: node gpu-bench.js [--steps N] [--nets a,b] [--no-stock] | --specs (print the nets as JSON)
+ * Usage: node gpu-bench.js [--steps N] [--nets a,b] [--kernels project,filter,stock] | --specs (print the nets as JSON)
  * Nets: the reference nets (src/bench/reference-nets.ts) and VGG16-224 at batch 32 (13 VGG16
  * convolutions, 4 poolings, global average pool, dense; the project's backbone shape).
  */
@@ -15,7 +15,7 @@ import '@tensorflow/tfjs-core/dist/register_all_gradients';
 import '@tensorflow/tfjs-core/dist/public/chained_ops/register_all_chained_ops';
 import * as tf from '@tensorflow/tfjs-core';
 import { initBackend } from '../src/backend/select';
-import { useProjectWebgpuKernels } from '../src/backend/webgpu/kernels/register';
+import { useWebgpuKernels, type WebgpuKernelSet } from '../src/backend/webgpu/kernels/register';
 import { buildReferenceNet, forwardMacs, REFERENCE_NETS, type Layer, type ReferenceNet } from '../src/bench/reference-nets';
 
 const conv = (cin: number, cout: number): Layer => ({ kind: 'conv', cin, cout });
@@ -92,21 +92,19 @@ async function main(): Promise<void> {
   const info = await initBackend('webgpu');
   emit({ kind: 'adapter', adapter: info.webgpuAdapter, attempts: info.attempts });
   const steps = Number(arg('--steps') ?? 5);
+  const sets = (arg('--kernels') ?? 'project,filter,stock').split(',') as WebgpuKernelSet[];
   const wanted = arg('--nets')?.split(',') ?? all.map((n) => n.name);
   for (const name of wanted) {
     const net = all.find((n) => n.name === name);
     if (!net) throw new Error(`--nets: unknown net "${name}" (known: ${all.map((n) => n.name).join(', ')})`);
     const gflop = (2 * forwardMacs(net) * 3) / 1e9;
-    useProjectWebgpuKernels(true);
-    const ours = timeSteps(net, steps);
-    emit({ kind: 'step', net: net.name, kernels: 'project', ms: ours.ms, loss: ours.loss, gflop, spec: net });
-    emit({ kind: 'profile', net: net.name, top: await profileStep(net) });
-    if (!process.argv.includes('--no-stock')) {
-      useProjectWebgpuKernels(false);
-      const stock = timeSteps(net, Math.min(steps, 3));
-      emit({ kind: 'step', net: net.name, kernels: 'stock', ms: stock.ms, loss: stock.loss, gflop });
-      useProjectWebgpuKernels(true);
+    for (const set of sets) {
+      useWebgpuKernels(set);
+      const r = timeSteps(net, set === 'project' ? steps : Math.min(steps, 3));
+      emit({ kind: 'step', net: net.name, kernels: set, ms: r.ms, loss: r.loss, gflop, ...(set === 'project' ? { spec: net } : {}) });
+      emit({ kind: 'profile', net: net.name, kernels: set, top: await profileStep(net) });
     }
+    useWebgpuKernels('project');
   }
 }
 

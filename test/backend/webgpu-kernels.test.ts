@@ -1,7 +1,8 @@
 /**
  * Kernel parity of the webgpu engine against the pure-JS cpu backend, for every op family the
- * project's methods train with: fused convolution (bias + ReLU), both convolution gradients (this
- * project's split-K Conv2DBackpropFilter, tiles and splits exercised), matMul / batchMatMul with
+ * project's methods train with: fused convolution (bias + ReLU) and both convolution gradients
+ * (this project's implicit-GEMM kernels, src/backend/webgpu/kernels/: every tiling, several tiles,
+ * split-K, and the stock fallbacks for strided input gradients), matMul / batchMatMul with
  * transposes, max pooling and its gradient, softmax / logSoftmax, reductions, sigmoid, bilinear
  * resize and its gradient, gather and its gradient. Also: dataSync works in Node (sync readback),
  * and no tensor leaks.
@@ -87,12 +88,13 @@ test('Conv2DBackpropFilter: several 64x64 tiles and split-K partial sums match c
   await expectParity('conv 3x3 split-K', convCase(x, f, 1, 'same'));
 });
 
-test('strided valid convolution, 1x1 convolution and a 5x5 filter match cpu', async (t) => {
+test('strided valid, 1x1, 5x5 and mid-width convolutions match cpu (every GEMM tiling)', async (t) => {
   const why = await unavailable;
   if (why) return t.skip(why);
   await expectParity('conv 3x3 stride 2 valid', convCase([2, 11, 10, 4], [3, 3, 4, 6], 2, 'valid'));
   await expectParity('conv 1x1', convCase([3, 6, 6, 8], [1, 1, 8, 3], 1, 'same'));
   await expectParity('conv 5x5 same', convCase([1, 9, 9, 2], [5, 5, 2, 4], 1, 'same'));
+  await expectParity('conv 3x3 same, 40 -> 48 channels', convCase([2, 5, 6, 40], [3, 3, 40, 48], 1, 'same'));
 });
 
 test('matMul and batchMatMul with transposes, and their gradients, match cpu', async (t) => {

@@ -1,5 +1,5 @@
 /**
- * Conv2DBackpropFilter for tfjs-backend-webgpu as an implicit GEMM with split-K.
+ * Conv2DBackpropFilter for tfjs-backend-webgpu as an implicit GEMM with split-K (tiled-gemm.ts).
  *
  * The stock kernel gives each of the KH*KW*CI*CO filter weights one thread that loops over the
  * whole batch and image (B*OH*OW products): a 3x3x3x64 first layer has 1728 threads, each doing
@@ -7,18 +7,14 @@
  *
  *   dW[r, c] = sum_p A[r, p] * dy[p, c],   r = (kh, kw, ci), c = co, p = (b, oy, ox)
  *
- * with A[r, p] = x[b, oy*sh + kh - pt, ox*sw + kw - pl, ci] (zero outside the image), never
- * materialised. A workgroup of 16x16 threads computes a 64x64 tile of dW, each thread 4x4, and
- * walks its share of p in steps of 16, staging A and dy tiles in workgroup memory. The p axis is
- * split over `splits` workgroups (grid z) so that the GPU has enough workgroups even when dW is
- * small; a second pass sums the partial products. Shapes are compile-time constants (one pipeline
- * per layer shape), channels-last only (the project's layout); dilation 1.
+ * with A[r, p] = x[b, oy*sh + kh - pt, ox*sw + kw - pl, ci] (zero outside the image). The p axis
+ * is long and dW small, so p is split over grid z until the GPU has enough workgroups; a second
+ * pass sums the partial products. Channels-last only (the project's layout); dilation 1.
  */
 import * as tf from '@tensorflow/tfjs-core';
 import type { WebgpuKernelBackend, WebgpuProgram } from './program';
+import { chooseTiling, gemmDispatch, gemmKey, gemmSource, workgroupSize, type GemmShape, type GemmTiling } from './tiled-gemm';
 
-const TILE = 64;
-const TK = 16;
 /** Workgroups to aim for across (tiles x splits): a few per multiprocessor on a large GPU. */
 const TARGET_WORKGROUPS = 1024;
 /** Smallest share of p a split gets (keeps partial sums and the second pass small). */
@@ -30,6 +26,7 @@ export interface BackpropFilterPlan {
   p: number;
   splits: number;
   chunk: number;
+  tiling: GemmTiling;
 }
 
 /** How the product is tiled and split (exported for tests). */
@@ -37,11 +34,12 @@ export function planBackpropFilter(convInfo: tf.backend_util.Conv2DInfo): Backpr
   const m = convInfo.filterHeight * convInfo.filterWidth * convInfo.inChannels;
   const n = convInfo.outChannels;
   const p = convInfo.batchSize * convInfo.outHeight * convInfo.outWidth;
-  const tiles = Math.ceil(m / TILE) * Math.ceil(n / TILE);
+  const tiling = chooseTiling(m, n);
+  const tiles = Math.ceil(m / tiling.bm) * Math.ceil(n / tiling.bn);
   let splits = Math.max(1, Math.min(Math.ceil(TARGET_WORKGROUPS / tiles), Math.floor(p / MIN_CHUNK)));
-  const chunk = Math.ceil(p / splits / TK) * TK;
+  const chunk = Math.ceil(p / splits / tiling.bk) * tiling.bk;
   splits = Math.ceil(p / chunk);
-  return { m, n, p, splits, chunk };
+  return { m, n, p, splits, chunk, tiling };
 }
 
 class GemmProgram implements WebgpuProgram {
@@ -50,37 +48,31 @@ class GemmProgram implements WebgpuProgram {
   shaderKey: string;
   dispatchLayout = { x: [2], y: [1], z: [0] };
   dispatch: [number, number, number];
-  workgroupSize: [number, number, number] = [16, 16, 1];
+  workgroupSize: [number, number, number];
+  private readonly shape: GemmShape;
 
   constructor(
     private readonly c: tf.backend_util.Conv2DInfo,
     private readonly plan: BackpropFilterPlan,
   ) {
     this.outputShape = plan.splits > 1 ? [plan.splits, plan.m, plan.n] : c.filterShape;
-    this.dispatch = [Math.ceil(plan.n / TILE), Math.ceil(plan.m / TILE), plan.splits];
-    this.shaderKey = `wsolConv2DBackpropFilterGemm_${this.constants().join('_')}`;
-  }
-
-  private constants(): number[] {
-    const c = this.c;
-    return [c.inHeight, c.inWidth, c.inChannels, c.outHeight, c.outWidth, c.outChannels, c.filterHeight, c.filterWidth,
-      c.strideHeight, c.strideWidth, c.padInfo.top, c.padInfo.left, this.plan.p, this.plan.chunk];
+    this.shape = { m: plan.m, n: plan.n, k: plan.p, kChunk: plan.chunk, aContiguous: 'm', bContiguous: 'n' };
+    this.dispatch = gemmDispatch(this.shape, plan.tiling);
+    this.workgroupSize = workgroupSize(plan.tiling);
+    const g = [c.inHeight, c.inWidth, c.inChannels, c.outHeight, c.outWidth, c.filterWidth, c.strideHeight, c.strideWidth, c.padInfo.top, c.padInfo.left];
+    this.shaderKey = `wsolConv2DBackpropFilter_${g.join('_')}_${gemmKey(this.shape, plan.tiling)}`;
   }
 
   getUserCode(): string {
     const c = this.c;
-    const { m, n, p, chunk } = this.plan;
-    return `
+    return gemmSource(
+      this.shape,
+      this.plan.tiling,
+      `
 const H = ${c.inHeight}; const W = ${c.inWidth}; const CI = ${c.inChannels};
-const OH = ${c.outHeight}; const OW = ${c.outWidth};
-const KW = ${c.filterWidth};
+const OH = ${c.outHeight}; const OW = ${c.outWidth}; const KW = ${c.filterWidth};
 const SH = ${c.strideHeight}; const SW = ${c.strideWidth}; const PT = ${c.padInfo.top}; const PL = ${c.padInfo.left};
-const M = ${m}; const N = ${n}; const P = ${p}; const CHUNK = ${chunk};
-var<workgroup> As : array<array<f32, ${TILE}>, ${TK}>;
-var<workgroup> Bs : array<array<f32, ${TILE}>, ${TK}>;
-
-fn loadA(pp : i32, r : i32, pEnd : i32) -> f32 {
-  if (pp >= pEnd || r >= M) { return 0.0; }
+fn loadA(r : i32, pp : i32) -> f32 {
   let ci = r % CI;
   let t = r / CI;
   let kw = t % KW;
@@ -94,50 +86,10 @@ fn loadA(pp : i32, r : i32, pEnd : i32) -> f32 {
   if (iy < 0 || iy >= H || ix < 0 || ix >= W) { return 0.0; }
   return x[((b * H + iy) * W + ix) * CI + ci];
 }
-
-fn main() {
-  _ = uniforms.NAN; // keeps the uniform binding that the backend always binds
-  let tx = i32(localId.x);
-  let ty = i32(localId.y);
-  let lid = ty * 16 + tx;
-  let n0 = i32(workgroupId.x) * ${TILE};
-  let m0 = i32(workgroupId.y) * ${TILE};
-  let split = i32(workgroupId.z);
-  let pStart = split * CHUNK;
-  let pEnd = min(pStart + CHUNK, P);
-  var acc : array<vec4<f32>, 4>;
-  for (var it = 0; it < CHUNK / ${TK}; it++) {
-    let p0 = pStart + it * ${TK};
-    for (var i = 0; i < 4; i++) {
-      let e = lid + i * 256;
-      let k = e / ${TILE};
-      let j = e % ${TILE};
-      As[k][j] = loadA(p0 + k, m0 + j, pEnd);
-      var bv = 0.0;
-      if (p0 + k < pEnd && n0 + j < N) { bv = dy[(p0 + k) * N + n0 + j]; }
-      Bs[k][j] = bv;
-    }
-    workgroupBarrier();
-    for (var k = 0; k < ${TK}; k++) {
-      let b = vec4<f32>(Bs[k][tx * 4], Bs[k][tx * 4 + 1], Bs[k][tx * 4 + 2], Bs[k][tx * 4 + 3]);
-      acc[0] = fma(vec4<f32>(As[k][ty * 4]), b, acc[0]);
-      acc[1] = fma(vec4<f32>(As[k][ty * 4 + 1]), b, acc[1]);
-      acc[2] = fma(vec4<f32>(As[k][ty * 4 + 2]), b, acc[2]);
-      acc[3] = fma(vec4<f32>(As[k][ty * 4 + 3]), b, acc[3]);
-    }
-    workgroupBarrier();
-  }
-  for (var i = 0; i < 4; i++) {
-    let r = m0 + ty * 4 + i;
-    if (r < M) {
-      for (var j = 0; j < 4; j++) {
-        let cc = n0 + tx * 4 + j;
-        if (cc < N) { result[(split * M + r) * N + cc] = acc[i][j]; }
-      }
-    }
-  }
-}
-`;
+fn loadB(pp : i32, cc : i32) -> f32 { return dy[pp * GN + cc]; }
+fn storeC(r : i32, cc : i32, split : i32, v : f32) { result[(split * GM + r) * GN + cc] = v; }
+`,
+    );
   }
 }
 

@@ -1,0 +1,82 @@
+/**
+ * Conv2DBackpropInput for tfjs-backend-webgpu as an implicit GEMM (tiled-gemm.ts), stride 1:
+ *
+ *   dx[p, ci] = sum_r dy[b, iy + pt - kh, ix + pl - kw, co] * W[kh, kw, ci, co],
+ *   p = (b, iy, ix), r = (kh, kw, co)
+ *
+ * (zero where the dy position falls outside). Strided convolutions go to the stock kernel
+ * (`fallback`, tfjs's tiled program once the WEBGPU_USE_NAIVE_CONV2D_TRANSPOSE flag is off).
+ */
+import * as tf from '@tensorflow/tfjs-core';
+import type { WebgpuKernelBackend, WebgpuProgram } from './program';
+import { chooseTiling, gemmDispatch, gemmKey, gemmSource, workgroupSize, type GemmShape, type GemmTiling } from './tiled-gemm';
+
+class InputGemmProgram implements WebgpuProgram {
+  variableNames = ['dy', 'W'];
+  outputShape: number[];
+  shaderKey: string;
+  dispatchLayout = { x: [2], y: [1], z: [0] };
+  dispatch: [number, number, number];
+  workgroupSize: [number, number, number];
+  private readonly shape: GemmShape;
+  private readonly tiling: GemmTiling;
+
+  constructor(private readonly c: tf.backend_util.Conv2DInfo) {
+    this.outputShape = c.inShape;
+    const m = c.batchSize * c.inHeight * c.inWidth;
+    const k = c.filterHeight * c.filterWidth * c.outChannels;
+    this.tiling = chooseTiling(m, c.inChannels);
+    this.shape = { m, n: c.inChannels, k, kChunk: Math.ceil(k / this.tiling.bk) * this.tiling.bk, aContiguous: 'k', bContiguous: 'k' };
+    this.dispatch = gemmDispatch(this.shape, this.tiling);
+    this.workgroupSize = workgroupSize(this.tiling);
+    const g = [c.inHeight, c.inWidth, c.outHeight, c.outWidth, c.outChannels, c.filterWidth, c.padInfo.top, c.padInfo.left];
+    this.shaderKey = `wsolConv2DBackpropInput_${g.join('_')}_${gemmKey(this.shape, this.tiling)}`;
+  }
+
+  getUserCode(): string {
+    const c = this.c;
+    return gemmSource(
+      this.shape,
+      this.tiling,
+      `
+const H = ${c.inHeight}; const W_ = ${c.inWidth};
+const OH = ${c.outHeight}; const OW = ${c.outWidth}; const CO = ${c.outChannels}; const KW = ${c.filterWidth};
+const PT = ${c.padInfo.top}; const PL = ${c.padInfo.left};
+fn loadA(pp : i32, r : i32) -> f32 {
+  let co = r % CO;
+  let t = r / CO;
+  let kw = t % KW;
+  let kh = t / KW;
+  let ix = pp % W_;
+  let t2 = pp / W_;
+  let iy = t2 % H;
+  let b = t2 / H;
+  let oy = iy + PT - kh;
+  let ox = ix + PL - kw;
+  if (oy < 0 || oy >= OH || ox < 0 || ox >= OW) { return 0.0; }
+  return dy[((b * OH + oy) * OW + ox) * CO + co];
+}
+fn loadB(r : i32, ci : i32) -> f32 {
+  let co = r % CO;
+  let khw = r / CO;
+  return W[(khw * GN + ci) * CO + co];
+}
+fn storeC(pp : i32, ci : i32, split : i32, v : f32) { result[pp * GN + ci] = v; }
+`,
+    );
+  }
+}
+
+/** Wraps the stock Conv2DBackpropInput kernel (`fallback`) with the implicit GEMM for stride 1. */
+export function makeConv2dBackpropInputWebgpu(fallback: tf.KernelFunc): tf.KernelFunc {
+  return ((args: {
+    inputs: { dy: tf.TensorInfo; filter: tf.TensorInfo };
+    backend: WebgpuKernelBackend;
+    attrs: { inputShape: [number, number, number, number]; strides: [number, number] | number; pad: 'valid' | 'same' | number | tf.backend_util.ExplicitPadding; dataFormat: 'NHWC' | 'NCHW'; dimRoundingMode?: 'floor' | 'round' | 'ceil' };
+  }) => {
+    const { inputs, backend, attrs } = args;
+    const c = tf.backend_util.computeConv2DInfo(attrs.inputShape, inputs.filter.shape as [number, number, number, number], attrs.strides, 1, attrs.pad, attrs.dimRoundingMode, false, 'channelsLast');
+    if (attrs.dataFormat === 'NCHW' || c.strideHeight !== 1 || c.strideWidth !== 1) return fallback(args as never);
+    return backend.runWebGPUProgram(new InputGemmProgram(c), [inputs.dy, inputs.filter], 'float32');
+  }) as unknown as tf.KernelFunc;
+}
