@@ -176,8 +176,11 @@ export class ComplementaryModel implements WsolModel {
     return tf.tidy(() => {
       const { camsA, camsB } = this.branches(images, images, false);
       const logits = tf.div(tf.add(logitsFromCams(camsA), logitsFromCams(camsB)), 2) as tf.Tensor2D;
-      // Localisation map: the union of both classifiers' normalised maps, per class.
-      const cams = tf.maximum(normalizeMaps(camsA), normalizeMaps(camsB)) as tf.Tensor4D;
+      // Localisation map per class: 'max' = the union of both classifiers' normalised maps; 'mean' = the
+      // CAM of the averaged classifier (the maps behind `logits`), normalised like any CAM downstream.
+      const cams = (this.resolved.attention.inferenceMap === 'mean'
+        ? tf.div(tf.add(camsA, camsB), 2)
+        : tf.maximum(normalizeMaps(camsA), normalizeMaps(camsB))) as tf.Tensor4D;
       return { logits, cams };
     });
   }

@@ -18,6 +18,11 @@ export interface AttentionConfig {
   caamReduction: number;
   /** SSAM query/key reduction: C -> C/q. */
   ssamQueryReduction: number;
+  /**
+   * How the two classifiers' maps combine at inference: 'max' of their min-max maps (the union, our first
+   * reading of the paper) or the 'mean' of their raw CAMs (the CAM of the averaged classifier).
+   */
+  inferenceMap: 'max' | 'mean';
 }
 
 export interface LossConfig {
@@ -63,7 +68,7 @@ export const DEFAULT_DROPOUT: DropoutConfig = {
   fillValue: 0,
 };
 
-export const DEFAULT_ATTENTION: AttentionConfig = { caamReduction: 16, ssamQueryReduction: 8 };
+export const DEFAULT_ATTENTION: AttentionConfig = { caamReduction: 16, ssamQueryReduction: 8, inferenceMap: 'max' };
 
 export const DEFAULT_LOSS: LossConfig = {
   lambdaClsFull: 1,

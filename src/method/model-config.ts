@@ -91,6 +91,7 @@ export function resolveModelConfig(c: ModelConfig): ResolvedModelConfig {
   if (!(r.loss.lambdaFuse >= 0)) throw new Error(`model config: loss.lambdaFuse must be >= 0, got ${r.loss.lambdaFuse}`);
   if (!(r.loss.lambdaClsFull >= 0)) throw new Error(`model config: loss.lambdaClsFull must be >= 0, got ${r.loss.lambdaClsFull}`);
   if (r.loss.fusion !== 'three-pass' && r.loss.fusion !== 'two-pass') throw new Error(`model config: loss.fusion must be 'three-pass' or 'two-pass', got ${String(r.loss.fusion)}`);
+  if (r.attention.inferenceMap !== 'max' && r.attention.inferenceMap !== 'mean') throw new Error(`model config: attention.inferenceMap must be 'max' or 'mean', got ${String(r.attention.inferenceMap)}`);
   if (r.loss.fuseTarget !== 'mosaic' && r.loss.fuseTarget !== 'union') throw new Error(`model config: loss.fuseTarget must be 'mosaic' or 'union', got ${String(r.loss.fuseTarget)}`);
   if (r.loss.fuseNormalization !== 'bounded' && r.loss.fuseNormalization !== 'minmax') throw new Error(`model config: loss.fuseNormalization must be 'bounded' or 'minmax', got ${String(r.loss.fuseNormalization)}`);
   if (!(r.loss.fuseConfidence >= 0 && r.loss.fuseConfidence < 1)) throw new Error(`model config: loss.fuseConfidence must be in [0, 1), got ${r.loss.fuseConfidence}`);

@@ -34,6 +34,11 @@ export const METHODS: Record<string, MethodEntry> = {
   'ours-no-ssam': { description: 'ablation: ours without SSAM', build: complementary(true, false) },
   'ours-no-fusion': { description: 'ablation: ours without the fusion loss (lambda_fuse = 0)', build: complementary(true, true, { lambdaFuse: 0 }) },
   'ours-two-pass': { description: 'ablation: fusion loss without the full-image pass', build: complementary(true, true, { fusion: 'two-pass' }) },
+  'ours-union-target': { description: 'ablation: fusion target = max of both branch maps (the first reconstruction) instead of the mosaic', build: complementary(true, true, { fuseTarget: 'union' }) },
+  'ours-minmax-fusion': {
+    description: 'ablation: the first fusion loss (min-max maps, union target, 200-step ramp, no gate), which collapsed',
+    build: complementary(true, true, { fuseNormalization: 'minmax', fuseTarget: 'union', fuseConfidence: 0, fuseWarmupSteps: 200 }),
+  },
   'dropout-one-branch': { description: 'ablation: both complementary images through one classifier (no pairing, CAAM, SSAM, fusion)', build: single('complementary', false) },
   cam: { description: 'CAM (Zhou et al. 2016): one classifier, class activation maps', build: single('none', false) },
   has: { description: 'Hide-and-Seek (Singh & Lee 2017): random grid hiding, p = 0.5', build: single('grid', false, HAS_GRID) },

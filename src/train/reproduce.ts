@@ -33,7 +33,19 @@ export interface ReproduceOptions {
 export const METRIC_FIELDS = ['top1Cls', 'top5Cls', 'top1Loc', 'top5Loc', 'gtKnownLoc', 'maxBoxAcc', 'maxBoxAccV2', 'pxap'] as const;
 export type MetricField = (typeof METRIC_FIELDS)[number];
 
-export type ResultRow = { method: string; dataset: string; seed: number; trainSeconds: number; runDir: string } & Record<MetricField, number | null>;
+export type ResultRow = {
+  method: string;
+  dataset: string;
+  seed: number;
+  trainSeconds: number;
+  /** Training images per second over the whole run (validation excluded where the trainer separates it). */
+  imagesPerSecond: number;
+  /** CAM threshold that maximised GT-known Loc on the val split of this run. */
+  valThreshold: number | null;
+  /** Test GT-known Loc at `valThreshold` (the threshold is chosen on val, never on test). */
+  gtKnownLocValThreshold: number | null;
+  runDir: string;
+} & Record<MetricField, number | null>;
 
 export interface ResultsFile {
   createdAt: string;
@@ -52,9 +64,30 @@ export function defaultBudget(quick: boolean): Partial<TrainConfig> {
 }
 
 export function rowFrom(method: string, dataset: string, seed: number, trainSeconds: number, runDir: string, m: LocalizationMetrics): ResultRow {
-  const row = { method, dataset, seed, trainSeconds, runDir } as ResultRow;
+  const row = { method, dataset, seed, trainSeconds, runDir, imagesPerSecond: NaN, valThreshold: null, gtKnownLocValThreshold: null } as ResultRow;
   for (const f of METRIC_FIELDS) row[f] = (m as unknown as Record<string, number | null>)[f] ?? null;
   return row;
+}
+
+/**
+ * The GT-known threshold chosen on val, and the test GT-known at it. Both evaluations sweep the same
+ * threshold grid, so the chosen threshold is looked up by value.
+ */
+export function valChosenGtKnown(val: LocalizationMetrics | null, test: LocalizationMetrics): { threshold: number | null; gtKnown: number | null } {
+  if (!val || val.curves.gtKnown.length === 0) return { threshold: null, gtKnown: null };
+  let best = 0;
+  val.curves.gtKnown.forEach((v, i) => {
+    if (v > val.curves.gtKnown[best]) best = i;
+  });
+  const threshold = val.curves.thresholds[best];
+  const at = test.curves.thresholds.findIndex((t) => Math.abs(t - threshold) < 1e-9);
+  return { threshold, gtKnown: at >= 0 ? test.curves.gtKnown[at] : null };
+}
+
+/** Training images per second over the run's epochs. */
+export function trainingThroughput(history: { imagesPerSec: number; seconds: number }[]): number {
+  const seconds = history.reduce((a, h) => a + h.seconds, 0);
+  return seconds > 0 ? history.reduce((a, h) => a + h.imagesPerSec * h.seconds, 0) / seconds : NaN;
 }
 
 export async function reproduce(opts: ReproduceOptions): Promise<ResultsFile> {
@@ -79,6 +112,10 @@ export async function reproduce(opts: ReproduceOptions): Promise<ResultsFile> {
         });
         result.model.net.dispose();
         const row = rowFrom(method, datasetName, seed, result.trainSeconds, runDir, test.metrics);
+        const chosen = valChosenGtKnown(result.metrics, test.metrics);
+        row.valThreshold = chosen.threshold;
+        row.gtKnownLocValThreshold = chosen.gtKnown;
+        row.imagesPerSecond = trainingThroughput(result.history);
         writeJsonAtomic(path.join(runDir, 'test-metrics.json'), test.metrics);
         results.rows.push(row);
         opts.onRow?.(row);
@@ -94,6 +131,10 @@ function sanitize(name: string): string {
   return name.replace(/[^a-zA-Z0-9_-]+/g, '_').slice(0, 40);
 }
 
+function fmt(v: number | null): string {
+  return v === null || !Number.isFinite(v) ? 'n/a' : v.toFixed(1);
+}
+
 function meanStd(values: number[]): string {
   if (values.length === 0) return 'n/a';
   const mean = values.reduce((a, b) => a + b, 0) / values.length;
@@ -107,10 +148,12 @@ export function resultsMarkdown(rows: ResultRow[]): string {
   const columns: [string, (r: ResultRow) => number | null][] = [
     ['Top-1 Cls', (r) => r.top1Cls],
     ['Top-1 Loc', (r) => r.top1Loc],
-    ['GT-known Loc', (r) => r.gtKnownLoc],
+    ['GT-known Loc (fixed thr.)', (r) => r.gtKnownLoc],
+    ['GT-known Loc (val thr.)', (r) => r.gtKnownLocValThreshold ?? null],
     ['MaxBoxAcc', (r) => r.maxBoxAcc],
     ['MaxBoxAccV2', (r) => r.maxBoxAccV2],
     ['PxAP', (r) => r.pxap],
+    ['train img/s', (r) => r.imagesPerSecond ?? null],
     ['train s', (r) => r.trainSeconds],
   ];
   const out: string[] = [];
@@ -125,6 +168,12 @@ export function resultsMarkdown(rows: ResultRow[]): string {
       out.push(`| ${method} | ${cells.join(' | ')} |`);
     }
     out.push('');
+    if (seeds.length > 1) {
+      // Every seed's own numbers, so a mean never hides a collapsed run.
+      out.push(`Per seed (${dataset}):`, '', `| method | seed | ${columns.map((c) => c[0]).join(' | ')} |`, `| --- | ---: | ${columns.map(() => '---:').join(' | ')} |`);
+      for (const r of mine) out.push(`| ${r.method} | ${r.seed} | ${columns.map(([, pick]) => fmt(pick(r))).join(' | ')} |`);
+      out.push('');
+    }
   }
   return out.join('\n');
 }

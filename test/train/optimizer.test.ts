@@ -66,3 +66,21 @@ test('schedules: cosine ends at 0, step drops by gamma at milestones, warm-up ra
   assert.ok(Math.abs(learningRateAt(1, st, 45, 100, 10) - 0.01) < 1e-12);
   assert.equal(learningRateAt(1, { ...st, name: 'constant', warmupSteps: 4 }, 1, 100, 10), 0.5);
 });
+
+test('decoupled weight decay shrinks kernels by lr * wd beside the Adam step; l2 adds wd * w to the gradient', async () => {
+  await initBackend();
+  const decoupled = new WsolOptimizer({ ...DEFAULT_OPTIMIZER, name: 'adam', weightDecay: 0.1, weightDecayMode: 'decoupled' });
+  const w = tf.variable(tf.tensor2d([[2, -4]]), true, 'dec/kernel');
+  decoupled.apply([w], { 'dec/kernel': tf.tensor2d([[1, 1]]) }, 0.01);
+  // w * (1 - 0.01 * 0.1) - 0.01 * sign(g): 2 * 0.999 - 0.01 = 1.988; -4 * 0.999 - 0.01 = -4.006
+  Array.from(w.dataSync()).forEach((v, i) => assert.ok(Math.abs(v - [1.988, -4.006][i]) < 1e-5, `decoupled ${v}`));
+  const l2 = new WsolOptimizer({ ...DEFAULT_OPTIMIZER, name: 'sgd', momentum: 0, weightDecay: 0.1, weightDecayMode: 'l2' });
+  const u = tf.variable(tf.tensor2d([[2, -4]]), true, 'l2/kernel');
+  l2.apply([u], { 'l2/kernel': tf.tensor2d([[1, 1]]) }, 0.01);
+  // u - 0.01 * (g + 0.1 u): 2 - 0.01 * 1.2 = 1.988; -4 - 0.01 * 0.6 = -4.006
+  Array.from(u.dataSync()).forEach((v, i) => assert.ok(Math.abs(v - [1.988, -4.006][i]) < 1e-5, `l2 ${v}`));
+  assert.throws(() => new WsolOptimizer({ ...DEFAULT_OPTIMIZER, weightDecayMode: 'bogus' as 'l2' }), /weightDecayMode/);
+  decoupled.dispose();
+  l2.dispose();
+  tf.dispose([w, u]);
+});
