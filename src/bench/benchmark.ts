@@ -1,43 +1,70 @@
 /**
- * `wsol bench`: in one run, a training step of the reference nets (reference-nets.ts) on the
- * pure-JS cpu backend, on wasm with this project's training kernels, wasm forward-only (a floor),
- * and PyTorch on the same nets (torch_step.py, run with a python that has torch).
+ * `wsol bench`: in one run, side by side, a training step of the reference nets
+ * (reference-nets.ts) and of the `cam` and `ours` method nets at the tutorial size
+ * (method-nets.ts) on each engine:
+ * - `native`: the wasm backend with the native oneDNN kernels (src/backend/native), what training
+ *   uses when the addon is built;
+ * - `wasm`: the same backend with the native kernels switched off (this project's wasm kernels);
+ * - `wasm-forward`: the forward pass alone on `wasm` (a floor; not run by default);
+ * - `cpu`: tfjs's pure-JS backend;
+ * - `torch`, `torch-1t`: PyTorch (torch_step.py) with `torchThreads` threads and with 1 thread, on
+ *   the reference nets and on the PyTorch twin of `cam` (torch-twin.ts).
  *
- * Each engine runs one warm-up step (kernel setup, XNNPACK operator caches), then `steps` timed
- * steps; the median is reported. The cpu backend is too slow for that (its Conv2DBackpropFilter
- * alone takes minutes per step at batch 16): it runs `cpuSteps` steps without warm-up at batch
- * `cpuBatch`, and the time is scaled linearly to the net's batch (`measuredBatch` says so). FLOPs count the convolutions and the dense layer: 2 per
- * multiply-add, a training step ~3x the forward pass (forward, input gradient, weight gradient).
+ * Each engine runs one warm-up step (kernel setup, oneDNN / XNNPACK caches), then `steps` timed
+ * steps; the median is reported. The cpu backend is far too slow for that: it always runs (so
+ * that the speed-up over it is never missing), on a short run of `cpuSteps` steps without
+ * warm-up at batch `cpuBatch`, scaled linearly to the net's batch (`measuredBatch` says so).
+ * FLOPs (reference nets only) count the convolutions and the dense layer: 2 per multiply-add, a
+ * training step ~3x the forward pass.
  */
 import { spawnSync } from 'child_process';
+import * as os from 'os';
 import * as path from 'path';
 import * as tf from '@tensorflow/tfjs-core';
 import { backendInfo, initBackend } from '../backend/select';
+import { nativeStatus, setNativeKernelsEnabled } from '../backend/native/register';
 import { wasmThreadCount } from '../backend/wasm-threads';
-import { buildReferenceNet, forwardMacs, REFERENCE_NETS, type ReferenceNet } from './reference-nets';
+import { checkMemory, type MemoryReport } from './memory-check';
+import { buildMethodNet, METHOD_NETS, type MethodNet } from './method-nets';
+import { buildReferenceNet, forwardMacs, REFERENCE_NETS, type BuiltNet, type ReferenceNet } from './reference-nets';
 
-export type Engine = 'cpu' | 'wasm' | 'wasm-forward' | 'torch' | 'webgpu';
+export type Engine = 'cpu' | 'native' | 'wasm' | 'wasm-forward' | 'torch' | 'torch-1t';
+
+export const ENGINES: Engine[] = ['cpu', 'native', 'wasm', 'wasm-forward', 'torch', 'torch-1t'];
+export const DEFAULT_ENGINES: Engine[] = ['cpu', 'native', 'wasm', 'torch', 'torch-1t'];
 
 export interface BenchResult {
   net: string;
   engine: Engine;
   msPerStep: number;
   imagesPerSec: number;
-  gflops: number;
+  /** null for the method nets (their passes and attention modules are not counted). */
+  gflops: number | null;
   /** Present when the time was measured at this smaller batch and scaled to the net's batch. */
   measuredBatch?: number;
 }
 
-/** Ratios of step times; null when an engine was not run (or PyTorch is not available). */
+/** Ratios of step times; null where an engine did not run (or PyTorch has no twin of the net). */
 export interface NetSummary {
-  /** cpu ms / wasm ms. */
+  kind: 'reference' | 'method';
+  /** The engine training uses in this process: `native` when the addon is active, else `wasm`. */
+  engine: 'native' | 'wasm';
+  /** cpu ms / `engine` ms (cpu timed on a short run). */
   speedupOverCpu: number | null;
-  /** wasm ms / torch ms. */
+  /** wasm ms / native ms. */
+  nativeSpeedupOverWasm: number | null;
+  /** `engine` ms / PyTorch ms with `torch.threads` threads (the goal: <= 1). */
   timeVsTorch: number | null;
+  /** `engine` ms / PyTorch ms with 1 thread. */
+  timeVsTorch1t: number | null;
+  /** wasm ms / PyTorch ms with `torch.threads` threads. */
+  wasmTimeVsTorch: number | null;
   /** wasm training-step ms / wasm forward ms (3 would be a perfectly efficient backward). */
   stepOverForward: number | null;
-  /** webgpu ms / torch ms (only with `--engines webgpu,torch`). */
-  webgpuVsTorch?: number | null;
+  /** timeVsTorch <= ACCEPTANCE_RATIO (null without PyTorch). */
+  meetsAcceptance: boolean | null;
+  /** Why there is no PyTorch time for this net. */
+  torchNote?: string;
 }
 
 export interface KernelTime {
@@ -50,10 +77,15 @@ export interface BenchReport {
   results: BenchResult[];
   perNet: Record<string, NetSummary>;
   torch: { available: boolean; python: string; threads: number; version: string | null };
+  native: { available: boolean; reason: string; threads: number | null };
   /** XNNPACK threads of the wasm engine (see src/backend/wasm-threads.ts). */
   wasm: { simd: boolean | null; threads: number | null };
-  /** Per-kernel time of one wasm training step, per net (only with `profile`). */
+  /** The machine, to read the numbers against: a shared machine's times are noisy. */
+  machine: { cpus: number; model: string; loadAverage: number[] };
+  /** Per-kernel time of one training step on the default engine, per net (only with `profile`). */
   profile?: Record<string, KernelTime[]>;
+  /** Memory over many steps of a small net (only with `memorySteps`). */
+  memory?: MemoryReport;
 }
 
 export interface BenchOptions {
@@ -63,55 +95,104 @@ export interface BenchOptions {
   cpuSteps: number;
   /** Batch the cpu backend is timed at (scaled linearly to the net's batch). */
   cpuBatch: number;
-  /** Reference nets to run; all when undefined. */
+  /** Nets to run (reference and method nets); all when undefined. */
   nets?: string[];
-  /** Engines to run; all when undefined. */
+  /** Engines to run; DEFAULT_ENGINES when undefined. `cpu` and the training engine always run. */
   engines?: Engine[];
-  /** Overrides the reference nets' batch size (tests use tiny settings). */
+  /** Overrides the nets' batch size (tests use tiny settings). */
   batch?: number;
-  /** Overrides the reference nets' input size (a multiple of 4). */
+  /** Overrides the nets' input size (a multiple of 4). */
   inputSize?: number;
   torchThreads: number;
   /** A python whose `import torch` works (Debian's python3-torch lives in /usr/bin/python3). */
   python: string;
-  /** Also profile one wasm step per net, kernel by kernel. */
+  /** Also profile one step per net on the training engine, kernel by kernel. */
   profile: boolean;
+  /** Also run this many steps of a small cam net and check memory does not grow (0: off). */
+  memorySteps: number;
   onProgress?: (line: string) => void;
 }
 
-export const DEFAULT_BENCH: BenchOptions = { steps: 5, cpuSteps: 1, cpuBatch: 2, torchThreads: 2, python: '/usr/bin/python3', profile: false };
+export const DEFAULT_BENCH: BenchOptions = { steps: 5, cpuSteps: 1, cpuBatch: 2, torchThreads: 2, python: '/usr/bin/python3', profile: false, memorySteps: 0 };
 
-export const ENGINES: Engine[] = ['cpu', 'wasm', 'wasm-forward', 'torch', 'webgpu'];
-/** `webgpu` runs only when asked for: without a GPU it would time mesa's software adapter. */
-const DEFAULT_ENGINES: Engine[] = ENGINES.filter((e) => e !== 'webgpu');
+/** The issue's acceptance bound: a training step at most this many times PyTorch's (2 threads). */
+export const ACCEPTANCE_RATIO = 1.5;
+
+/** The small net of the memory check: cam at 32 px, batch 4. */
+const MEMORY_NET: MethodNet = { ...METHOD_NETS[0], name: 'cam-32', inputSize: 32, batch: 4 };
+
+interface BenchNet {
+  name: string;
+  kind: 'reference' | 'method';
+  batch: number;
+  /** Forward multiply-adds over the batch, or null when not counted. */
+  macs: number | null;
+  build(batch: number): BuiltNet;
+  /** The spec torch_step.py takes, or why there is none. Builds on the current backend. */
+  torchSpec(): object | string;
+}
+
+function referenceBenchNet(net: ReferenceNet): BenchNet {
+  return { name: net.name, kind: 'reference', batch: net.batch, macs: forwardMacs(net), build: (batch) => buildReferenceNet({ ...net, batch }), torchSpec: () => net };
+}
+
+function methodBenchNet(net: MethodNet): BenchNet {
+  return {
+    name: net.name,
+    kind: 'method',
+    batch: net.batch,
+    macs: null,
+    build: (batch) => buildMethodNet({ ...net, batch }),
+    torchSpec: () => {
+      const built = buildMethodNet({ ...net, batch: 1 });
+      built.dispose();
+      return typeof built.twin === 'string' ? built.twin : { name: net.name, inputSize: net.inputSize, batch: net.batch, classes: net.classes, ...built.twin };
+    },
+  };
+}
+
+export const BENCH_NET_NAMES = [...REFERENCE_NETS, ...METHOD_NETS].map((n) => n.name);
 
 function median(xs: number[]): number {
   const s = [...xs].sort((a, b) => a - b);
   return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
 }
 
-async function timeTf(net: ReferenceNet, backend: 'cpu' | 'wasm' | 'webgpu', steps: number, forwardOnly: boolean, warmUp = true): Promise<number> {
-  await initBackend(backend);
-  const built = buildReferenceNet(net);
+/** Switches to the backend (and kernel set) of a tfjs engine. */
+async function useEngine(engine: 'cpu' | 'native' | 'wasm' | 'wasm-forward'): Promise<void> {
+  if (engine === 'cpu') {
+    await initBackend('cpu');
+    return;
+  }
+  await initBackend('wasm');
+  setNativeKernelsEnabled(engine === 'native');
+}
+
+async function timeTf(net: BenchNet, engine: 'cpu' | 'native' | 'wasm' | 'wasm-forward', steps: number, batch: number, warmUp: boolean): Promise<number> {
+  await useEngine(engine);
   try {
-    const run = () => (forwardOnly ? built.forward() : built.step(1e-3));
-    if (warmUp) run();
-    const times: number[] = [];
-    for (let i = 0; i < steps; i++) {
-      const t0 = performance.now();
-      run();
-      times.push(performance.now() - t0);
+    const built = net.build(batch);
+    try {
+      const run = () => (engine === 'wasm-forward' ? built.forward() : built.step(1e-3));
+      if (warmUp) run();
+      const times: number[] = [];
+      for (let i = 0; i < steps; i++) {
+        const t0 = performance.now();
+        run();
+        times.push(performance.now() - t0);
+      }
+      return median(times);
+    } finally {
+      built.dispose();
     }
-    return median(times);
   } finally {
-    built.dispose();
+    setNativeKernelsEnabled(true);
   }
 }
 
-/** Kernel-by-kernel time of one wasm training step (after a warm-up step). */
-export async function profileWasmStep(net: ReferenceNet): Promise<KernelTime[]> {
-  await initBackend('wasm');
-  const built = buildReferenceNet(net);
+/** Kernel-by-kernel time of one training step (after a warm-up step) on the current backend. */
+async function profileStep(net: BenchNet): Promise<KernelTime[]> {
+  const built = net.build(net.batch);
   try {
     built.step(1e-3);
     const info = await tf.profile(() => {
@@ -133,30 +214,29 @@ export function torchVersion(python: string): string | null {
   return r.status === 0 ? r.stdout.trim() : null;
 }
 
-function timeTorch(net: ReferenceNet, opts: BenchOptions): number {
+function timeTorch(spec: object, steps: number, threads: number, python: string): number {
   const script = path.join(__dirname, 'torch_step.py');
-  const spec = JSON.stringify(net);
-  const r = spawnSync(opts.python, [script, spec, String(opts.steps), String(opts.torchThreads)], { encoding: 'utf8' });
+  const r = spawnSync(python, [script, JSON.stringify(spec), String(steps), String(threads)], { encoding: 'utf8' });
   if (r.status !== 0) throw new Error(`PyTorch benchmark (${script}) failed: ${r.stderr.trim().split('\n').pop()}`);
   const parsed = JSON.parse(r.stdout.trim().split('\n').pop() as string) as { msPerStep: number };
   if (!(parsed.msPerStep > 0)) throw new Error(`PyTorch benchmark returned no timing: ${r.stdout.trim()}`);
   return parsed.msPerStep;
 }
 
-function selectNets(opts: BenchOptions): ReferenceNet[] {
-  const known = REFERENCE_NETS.map((n) => n.name);
+function selectNets(opts: BenchOptions): BenchNet[] {
   for (const name of opts.nets ?? []) {
-    if (!known.includes(name)) throw new Error(`--nets: "${name}" is not one of ${known.join(', ')}`);
+    if (!BENCH_NET_NAMES.includes(name)) throw new Error(`--nets: "${name}" is not one of ${BENCH_NET_NAMES.join(', ')}`);
   }
-  if (opts.inputSize !== undefined && (opts.inputSize < 4 || opts.inputSize % 4 !== 0)) {
-    throw new Error(`inputSize must be a positive multiple of 4 (two 2x2 poolings), got ${opts.inputSize}`);
+  if (opts.inputSize !== undefined && (opts.inputSize < 8 || opts.inputSize % 4 !== 0)) {
+    throw new Error(`inputSize must be a multiple of 4 and at least 8 (two 2x2 poolings), got ${opts.inputSize}`);
   }
   if (opts.batch !== undefined && !(opts.batch >= 1 && Number.isInteger(opts.batch))) throw new Error(`batch must be a positive integer, got ${opts.batch}`);
-  return REFERENCE_NETS.filter((n) => !opts.nets || opts.nets.includes(n.name)).map((n) => ({
-    ...n,
-    batch: opts.batch ?? n.batch,
-    inputSize: opts.inputSize ?? n.inputSize,
-  }));
+  const wanted = (name: string) => !opts.nets || opts.nets.includes(name);
+  const sized = <T extends { batch: number; inputSize: number }>(n: T): T => ({ ...n, batch: opts.batch ?? n.batch, inputSize: opts.inputSize ?? n.inputSize });
+  return [
+    ...REFERENCE_NETS.filter((n) => wanted(n.name)).map((n) => referenceBenchNet(sized(n))),
+    ...METHOD_NETS.filter((n) => wanted(n.name)).map((n) => methodBenchNet(sized(n))),
+  ];
 }
 
 export async function runBenchmark(options: Partial<BenchOptions> = {}): Promise<BenchReport> {
@@ -164,38 +244,83 @@ export async function runBenchmark(options: Partial<BenchOptions> = {}): Promise
   for (const key of ['steps', 'cpuSteps', 'cpuBatch', 'torchThreads'] as const) {
     if (!(Number.isInteger(opts[key]) && opts[key] >= 1)) throw new Error(`bench option ${key} must be an integer >= 1, got ${opts[key]}`);
   }
+  if (!(Number.isInteger(opts.memorySteps) && opts.memorySteps >= 0)) throw new Error(`bench option memorySteps must be an integer >= 0, got ${opts.memorySteps}`);
   for (const e of opts.engines ?? []) if (!ENGINES.includes(e)) throw new Error(`engine "${e}" is not one of ${ENGINES.join(', ')}`);
-  const engines = opts.engines ?? DEFAULT_ENGINES;
   const nets = selectNets(opts);
-  const version = engines.includes('torch') ? torchVersion(opts.python) : null;
+  const previous = tf.getBackend();
+
+  await initBackend('wasm');
+  const native = nativeStatus();
+  const trainingEngine: 'native' | 'wasm' = native.active ? 'native' : 'wasm';
+  const requested = new Set<Engine>([...(opts.engines ?? DEFAULT_ENGINES), 'cpu', trainingEngine]);
+  if (!native.active && requested.delete('native')) opts.onProgress?.(`native engine skipped: ${native.reason}`);
+  const engines = ENGINES.filter((e) => requested.has(e));
+  const wantTorch = engines.includes('torch') || engines.includes('torch-1t');
+  const version = wantTorch ? torchVersion(opts.python) : null;
   const hasTorch = version !== null;
+
   const results: BenchResult[] = [];
   const perNet: Record<string, NetSummary> = {};
   const profile: Record<string, KernelTime[]> = {};
-  const previous = tf.getBackend();
   for (const net of nets) {
-    const macs = forwardMacs(net);
     const add = (engine: Engine, ms: number, flopFactor: number, measuredBatch?: number) => {
-      const r: BenchResult = { net: net.name, engine, msPerStep: ms, imagesPerSec: (net.batch * 1000) / ms, gflops: (2 * macs * flopFactor) / (ms * 1e6) };
+      const gflops = net.macs === null ? null : (2 * net.macs * flopFactor) / (ms * 1e6);
+      const r: BenchResult = { net: net.name, engine, msPerStep: ms, imagesPerSec: (net.batch * 1000) / ms, gflops };
       if (measuredBatch !== undefined) r.measuredBatch = measuredBatch;
       results.push(r);
       opts.onProgress?.(`${net.name} ${engine}: ${ms.toFixed(1)} ms/step` + (measuredBatch !== undefined ? ` (timed at batch ${measuredBatch}, scaled)` : ''));
     };
-    if (engines.includes('cpu')) {
-      const b = Math.min(opts.cpuBatch, net.batch);
-      const ms = await timeTf({ ...net, batch: b }, 'cpu', opts.cpuSteps, false, false);
-      add('cpu', (ms * net.batch) / b, 3, b < net.batch ? b : undefined);
+    for (const engine of engines) {
+      if (engine === 'cpu') {
+        const b = Math.min(opts.cpuBatch, net.batch);
+        const ms = await timeTf(net, 'cpu', opts.cpuSteps, b, false);
+        add('cpu', (ms * net.batch) / b, 3, b < net.batch ? b : undefined);
+      } else if (engine === 'native' || engine === 'wasm' || engine === 'wasm-forward') {
+        add(engine, await timeTf(net, engine, opts.steps, net.batch, true), engine === 'wasm-forward' ? 1 : 3);
+      }
     }
-    if (engines.includes('wasm')) add('wasm', await timeTf(net, 'wasm', opts.steps, false), 3);
-    if (engines.includes('wasm-forward')) add('wasm-forward', await timeTf(net, 'wasm', opts.steps, true), 1);
-    if (engines.includes('webgpu')) add('webgpu', await timeTf(net, 'webgpu', opts.steps, false), 3);
-    if (hasTorch) add('torch', timeTorch(net, opts), 3);
-    if (opts.profile) profile[net.name] = await profileWasmStep(net);
+    let torchNote: string | undefined;
+    if (wantTorch) {
+      await useEngine(trainingEngine);
+      const spec = hasTorch ? net.torchSpec() : `PyTorch is not available (${opts.python} cannot import torch)`;
+      if (typeof spec === 'string') torchNote = spec;
+      else {
+        if (engines.includes('torch')) add('torch', timeTorch(spec, opts.steps, opts.torchThreads, opts.python), 3);
+        if (engines.includes('torch-1t')) add('torch-1t', timeTorch(spec, opts.steps, 1, opts.python), 3);
+      }
+    }
+    if (opts.profile) {
+      await useEngine(trainingEngine);
+      profile[net.name] = await profileStep(net);
+    }
     const ms = (e: Engine) => results.find((r) => r.net === net.name && r.engine === e)?.msPerStep ?? NaN;
     const ratio = (a: Engine, b: Engine) => (Number.isFinite(ms(a) / ms(b)) ? ms(a) / ms(b) : null);
-    perNet[net.name] = { speedupOverCpu: ratio('cpu', 'wasm'), timeVsTorch: ratio('wasm', 'torch'), stepOverForward: ratio('wasm', 'wasm-forward') };
-    if (engines.includes('webgpu')) perNet[net.name].webgpuVsTorch = ratio('webgpu', 'torch');
+    const timeVsTorch = ratio(trainingEngine, 'torch');
+    perNet[net.name] = {
+      kind: net.kind,
+      engine: trainingEngine,
+      speedupOverCpu: ratio('cpu', trainingEngine),
+      nativeSpeedupOverWasm: ratio('wasm', 'native'),
+      timeVsTorch,
+      timeVsTorch1t: ratio(trainingEngine, 'torch-1t'),
+      wasmTimeVsTorch: ratio('wasm', 'torch'),
+      stepOverForward: ratio('wasm', 'wasm-forward'),
+      meetsAcceptance: timeVsTorch === null ? null : timeVsTorch <= ACCEPTANCE_RATIO,
+      ...(torchNote ? { torchNote } : {}),
+    };
   }
+  let memory: MemoryReport | undefined;
+  if (opts.memorySteps > 0) {
+    await useEngine(trainingEngine);
+    const built = buildMethodNet(MEMORY_NET);
+    try {
+      memory = checkMemory(MEMORY_NET.name, trainingEngine, built, { steps: opts.memorySteps });
+    } finally {
+      built.dispose();
+    }
+    opts.onProgress?.(`memory over ${memory.steps} steps of ${memory.net}: tensors ${memory.tensorGrowth >= 0 ? '+' : ''}${memory.tensorGrowth}, RSS ${memory.rssGrowthMB.toFixed(1)} MB`);
+  }
+  await useEngine('wasm');
   const info = backendInfo();
   const threads = wasmThreadCount();
   if (previous) await tf.setBackend(previous);
@@ -203,7 +328,10 @@ export async function runBenchmark(options: Partial<BenchOptions> = {}): Promise
     results,
     perNet,
     torch: { available: hasTorch, python: opts.python, threads: opts.torchThreads, version },
+    native: { available: native.active, reason: native.reason, threads: native.threads },
     wasm: { simd: info?.tfBackend === 'wasm' ? info.wasmSimd : null, threads },
+    machine: { cpus: os.cpus().length, model: os.cpus()[0]?.model ?? 'unknown', loadAverage: os.loadavg() },
     ...(opts.profile ? { profile } : {}),
+    ...(memory ? { memory } : {}),
   };
 }

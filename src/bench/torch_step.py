@@ -1,10 +1,17 @@
-"""Times a training step of one of the benchmark's reference nets in PyTorch (CPU).
+"""Times a training step of one of the benchmark's nets in PyTorch (CPU).
 
 Usage: python3 torch_step.py NET_SPEC_JSON STEPS THREADS  -> prints {"msPerStep": ...} as JSON.
-NET_SPEC_JSON is a ReferenceNet from src/bench/reference-nets.ts (name, inputSize, batch, classes,
-layers); the layers are built the same way: 3x3 'same' convolutions with bias and ReLU, 2x2
-max pooling with stride 2, global average pooling, a dense layer without bias (NCHW here, NHWC
-there: same shapes and FLOPs). One step = forward, softmax cross-entropy, backward, SGD update.
+
+NET_SPEC_JSON has name, inputSize, batch, classes and layers, plus optional head and optimizer:
+- a reference net (src/bench/reference-nets.ts): layers {"kind": "conv", "cin", "cout"} (3x3 'same'
+  convolution with bias and ReLU) and {"kind": "pool"} (2x2 max pooling, stride 2); then global
+  average pooling and a dense layer without bias; plain SGD.
+- a method net's twin (src/bench/torch-twin.ts): conv layers also give k, stride, padding, bias and
+  act; {"kind": "bn", "c", "eps", "momentum"} (tfjs momentum: PyTorch's is 1 - it);
+  {"kind": "act", "act"}; pool layers give size, stride, padding. head "gap": the logits are the
+  spatial mean of the last layer (CAM). optimizer {"name": "adamw", "lr", "weightDecay", "betas", "eps"}.
+NCHW here, NHWC in tfjs: same shapes and FLOPs. One step = forward, softmax cross-entropy, backward,
+optimiser update.
 """
 import json
 import sys
@@ -13,18 +20,58 @@ import time
 import torch
 import torch.nn as nn
 
+ACTIVATIONS = {"relu": nn.ReLU, "sigmoid": nn.Sigmoid, "elu": nn.ELU, "relu6": nn.ReLU6}
+
+
+def activation(name):
+    if name in ("linear", None):
+        return []
+    if name not in ACTIVATIONS:
+        raise ValueError(f"activation {name!r} has no PyTorch counterpart here")
+    return [ACTIVATIONS[name]()]
+
+
+def same_padding(k, stride, padding):
+    if padding == "valid":
+        return 0
+    if stride != 1 or k % 2 == 0:
+        raise ValueError(f"'same' padding with kernel {k} and stride {stride} is not symmetric")
+    return k // 2
+
 
 def build(spec):
     layers = []
     last = 3
     for layer in spec["layers"]:
-        if layer["kind"] == "pool":
-            layers.append(nn.MaxPool2d(2, 2, ceil_mode=True))
-        else:
-            layers += [nn.Conv2d(layer["cin"], layer["cout"], 3, padding=1), nn.ReLU()]
+        kind = layer["kind"]
+        if kind == "pool":
+            size, stride = layer.get("size", 2), layer.get("stride", 2)
+            layers.append(nn.MaxPool2d(size, stride, ceil_mode=layer.get("padding", "same") == "same"))
+        elif kind == "conv":
+            k, stride = layer.get("k", 3), layer.get("stride", 1)
+            pad = same_padding(k, stride, layer.get("padding", "same"))
+            layers.append(nn.Conv2d(layer["cin"], layer["cout"], k, stride=stride, padding=pad, bias=layer.get("bias", True)))
+            layers += activation(layer.get("act", "relu"))
             last = layer["cout"]
-    layers += [nn.AdaptiveAvgPool2d(1), nn.Flatten(), nn.Linear(last, spec["classes"], bias=False)]
+        elif kind == "bn":
+            layers.append(nn.BatchNorm2d(layer["c"], eps=layer["eps"], momentum=1 - layer["momentum"]))
+        elif kind == "act":
+            layers += activation(layer["act"])
+        else:
+            raise ValueError(f"unknown layer kind {kind!r}")
+    layers += [nn.AdaptiveAvgPool2d(1), nn.Flatten()]
+    if spec.get("head", "dense") == "dense":
+        layers.append(nn.Linear(last, spec["classes"], bias=False))
     return nn.Sequential(*layers)
+
+
+def optimizer(spec, params):
+    o = spec.get("optimizer", {"name": "sgd"})
+    if o["name"] == "sgd":
+        return torch.optim.SGD(params, lr=o.get("lr", 1e-3))
+    if o["name"] == "adamw":
+        return torch.optim.AdamW(params, lr=o["lr"], betas=tuple(o["betas"]), eps=o["eps"], weight_decay=o["weightDecay"])
+    raise ValueError(f"unknown optimizer {o['name']!r}")
 
 
 def main():
@@ -32,7 +79,8 @@ def main():
     torch.set_num_threads(threads)
     torch.manual_seed(1)
     model = build(spec)
-    opt = torch.optim.SGD(model.parameters(), lr=1e-3)
+    model.train()
+    opt = optimizer(spec, model.parameters())
     x = torch.randn(spec["batch"], 3, spec["inputSize"], spec["inputSize"])
     y = torch.arange(spec["batch"]) % spec["classes"]
     loss_fn = nn.CrossEntropyLoss()

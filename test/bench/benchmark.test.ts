@@ -3,7 +3,11 @@ import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import * as path from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
-import { runBenchmark, torchVersion, DEFAULT_BENCH } from '../../src/bench/benchmark';
+import { ACCEPTANCE_RATIO, BENCH_NET_NAMES, DEFAULT_BENCH, ENGINES, runBenchmark, torchVersion } from '../../src/bench/benchmark';
+import { buildMethodNet, METHOD_NETS } from '../../src/bench/method-nets';
+import type { TorchTwin } from '../../src/bench/torch-twin';
+import { loadNativeAddon } from '../../src/backend/native/addon';
+import { initBackend } from '../../src/backend/select';
 import { forwardMacs, REFERENCE_NETS } from '../../src/bench/reference-nets';
 
 test('forwardMacs counts the reference convolutions and the dense layer', () => {
@@ -12,38 +16,69 @@ test('forwardMacs counts the reference convolutions and the dense layer', () => 
   assert.equal(forwardMacs(cnn3), 16 * perImage);
 });
 
-test('the benchmark machinery runs every engine with tiny settings and reports a well-formed result', async () => {
+test('the benchmark runs every engine side by side on the reference and method nets with tiny settings', async () => {
   const hasTorch = torchVersion(DEFAULT_BENCH.python) !== null;
+  const native = loadNativeAddon().addon !== null;
   const before = tf.memory().numTensors;
-  const report = await runBenchmark({ steps: 1, cpuSteps: 1, cpuBatch: 1, batch: 2, inputSize: 8, nets: ['cnn3-112', 'vgg-64'], profile: true });
+  const report = await runBenchmark({ steps: 1, cpuSteps: 1, cpuBatch: 1, batch: 2, inputSize: 8, engines: ENGINES, profile: true, memorySteps: 5 });
   assert.equal(tf.memory().numTensors, before, 'no tensor leak');
-  const engines = ['cpu', 'wasm', 'wasm-forward', ...(hasTorch ? ['torch'] : [])];
-  assert.equal(report.results.length, 2 * engines.length);
-  for (const net of ['cnn3-112', 'vgg-64']) {
-    assert.deepEqual(report.results.filter((r) => r.net === net).map((r) => r.engine), engines);
+  const tfEngines = ['cpu', ...(native ? ['native'] : []), 'wasm', 'wasm-forward'];
+  const torchEngines = hasTorch ? ['torch', 'torch-1t'] : [];
+  for (const net of BENCH_NET_NAMES) {
+    // PyTorch has the reference nets and the cam twin, not ours.
+    const expected = [...tfEngines, ...(net === 'ours' ? [] : torchEngines)];
+    assert.deepEqual(report.results.filter((r) => r.net === net).map((r) => r.engine), expected, net);
     const p = report.perNet[net];
-    assert.ok(p.speedupOverCpu! > 0 && p.stepOverForward! > 0);
-    assert.equal(p.timeVsTorch === null, !hasTorch);
+    assert.equal(p.engine, native ? 'native' : 'wasm');
+    assert.ok(p.speedupOverCpu! > 0 && p.stepOverForward! > 0, `${net}: speed-up over cpu is never null`);
+    assert.equal(p.nativeSpeedupOverWasm === null, !native);
+    assert.equal(p.timeVsTorch === null, !hasTorch || net === 'ours');
+    assert.equal(p.timeVsTorch1t === null, !hasTorch || net === 'ours');
+    if (p.timeVsTorch !== null) assert.equal(p.meetsAcceptance, p.timeVsTorch <= ACCEPTANCE_RATIO);
+    if (net === 'ours') assert.match(p.torchNote!, /no PyTorch twin/);
     assert.ok(report.profile![net].length > 0 && report.profile![net].some((k) => k.kernel === 'Conv2DBackpropFilter'));
   }
   for (const r of report.results) {
-    for (const key of ['msPerStep', 'imagesPerSec', 'gflops'] as const) assert.ok(Number.isFinite(r[key]) && r[key] > 0, `${r.net} ${r.engine} ${key} = ${r[key]}`);
+    for (const key of ['msPerStep', 'imagesPerSec'] as const) assert.ok(Number.isFinite(r[key]) && r[key] > 0, `${r.net} ${r.engine} ${key} = ${r[key]}`);
+    const method = r.net === 'cam' || r.net === 'ours';
+    assert.ok(method ? r.gflops === null : r.gflops! > 0, `${r.net} gflops`);
     assert.ok(Math.abs(r.imagesPerSec - 2000 / r.msPerStep) < 1e-9);
     // The slow cpu backend is timed at batch 1 and scaled to the net's batch of 2.
     assert.equal(r.measuredBatch, r.engine === 'cpu' ? 1 : undefined);
   }
   assert.equal(report.torch.available, hasTorch);
+  assert.equal(report.native.available, native);
+  assert.equal(report.memory!.steps, 5);
+  assert.equal(report.memory!.tensorGrowth, 0);
 });
 
-test('`wsol bench --json` prints one JSON object; bad options are named', () => {
+test('the cam twin follows the registry model layer by layer', async () => {
+  await initBackend('wasm');
+  const built = buildMethodNet({ ...METHOD_NETS.find((n) => n.name === 'cam')!, batch: 1, inputSize: 16 });
+  try {
+    assert.notEqual(typeof built.twin, 'string', String(built.twin));
+    const twin = built.twin as TorchTwin;
+    const convs = twin.layers.filter((l) => l.kind === 'conv');
+    // Every trainable conv kernel of the tfjs model appears, in order, with its shape.
+    const kernels = built.vars.filter((v) => v.shape.length === 4).map((v) => v.shape);
+    assert.deepEqual(convs.map((c) => (c.kind === 'conv' ? [c.k, c.k, c.cin, c.cout] : [])), kernels);
+    assert.equal(twin.head, 'gap');
+    assert.equal(twin.optimizer.name, 'adamw');
+  } finally {
+    built.dispose();
+  }
+});
+
+test('`wsol bench --json` prints one JSON object; cpu and the training engine always run; bad options are named', () => {
   const wsol = path.join(__dirname, '..', '..', 'bin', 'wsol.js');
   const args = ['bench', '--json', '--steps', '1', '--cpu-steps', '1', '--batch', '1', '--input-size', '8', '--nets', 'vgg-64', '--engines', 'wasm,wasm-forward'];
   const r = spawnSync(process.execPath, [wsol, ...args], { encoding: 'utf8' });
   assert.equal(r.status, 0, r.stderr);
   const report = JSON.parse(r.stdout);
-  assert.deepEqual(report.results.map((x: { engine: string }) => x.engine), ['wasm', 'wasm-forward']);
+  const native = report.native.available;
+  assert.deepEqual(report.results.map((x: { engine: string }) => x.engine), ['cpu', ...(native ? ['native'] : []), 'wasm', 'wasm-forward']);
   assert.deepEqual(Object.keys(report.perNet), ['vgg-64']);
-  assert.equal(report.perNet['vgg-64'].speedupOverCpu, null);
+  assert.ok(report.perNet['vgg-64'].speedupOverCpu > 0);
   assert.equal(report.perNet['vgg-64'].timeVsTorch, null);
   const bad = spawnSync(process.execPath, [wsol, 'bench', '--engines', 'gpu'], { encoding: 'utf8' });
   assert.equal(bad.status, 2);

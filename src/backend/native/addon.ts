@@ -56,6 +56,10 @@ export function loadNativeAddon(): NativeLoad {
     };
   } else {
     try {
+      // OpenMP threads sleep as soon as a parallel region ends instead of spinning for a while:
+      // on a machine shared with other work, spinning threads take the cores the others need.
+      // libgomp reads this once, when the addon loads it; a value set by the user wins.
+      if (process.env.OMP_WAIT_POLICY === undefined) process.env.OMP_WAIT_POLICY = 'PASSIVE';
       // eslint-disable-next-line @typescript-eslint/no-var-requires
       const addon = require(file) as NativeAddon;
       const i = addon.info();

@@ -37,6 +37,19 @@ dnnl::stream& Stream() {
   return s;
 }
 
+// Threads: all of OpenMP's (OMP_NUM_THREADS, default: every core) for big operations, one for
+// small ones. A parallel region costs a fork and a join, and on a busy machine the second thread
+// may wait a whole scheduler time slice for a core: for small operations that costs far more than
+// it saves (measured: a 16 px step went from 70 ms on wasm to 250 ms natively under load).
+const int kMaxThreads = omp_get_max_threads();
+constexpr double kSmallWork = 4e6;  // multiply-adds (or elements for pooling) below which one thread runs
+
+int UseThreads(double work) {
+  const int t = work < kSmallWork ? 1 : kMaxThreads;
+  omp_set_num_threads(t);
+  return t;
+}
+
 struct Heap {
   uint8_t* base;
   size_t bytes;
@@ -98,6 +111,7 @@ struct ConvShape {
   int64_t srcSize() const { return n * ih * iw * ic; }
   int64_t dstSize() const { return n * oh * ow * oc; }
   int64_t weightsSize() const { return kh * kw * ic * oc; }
+  double macs() const { return static_cast<double>(n) * oh * ow * oc * kh * kw * ic; }
   dnnl::convolution_forward::primitive_desc forwardHint() const {
     dnnl::convolution_forward::desc d(dnnl::prop_kind::forward_training, dnnl::algorithm::convolution_direct, src(), weightsAny(), dst(), strides(),
                                       dilates(), padL(), padR());
@@ -138,6 +152,7 @@ std::map<Key, std::unique_ptr<ConvBackwardWeights>> convBackwardWeightsCache;
 
 ConvForward& GetConvForward(const ConvShape& s, bool bias, int activation, float alpha) {
   Key key = s.key();
+  key.push_back(UseThreads(s.macs()));
   key.push_back(bias);
   key.push_back(activation);
   key.push_back(static_cast<int64_t>(std::llround(static_cast<double>(alpha) * 1e9)));
@@ -178,6 +193,7 @@ ConvForward& GetConvForward(const ConvShape& s, bool bias, int activation, float
 
 ConvBackwardData& GetConvBackwardData(const ConvShape& s) {
   Key key = s.key();
+  key.push_back(UseThreads(s.macs()));
   auto it = convBackwardDataCache.find(key);
   if (it != convBackwardDataCache.end()) return *it->second;
   auto e = std::make_unique<ConvBackwardData>();
@@ -200,6 +216,7 @@ ConvBackwardData& GetConvBackwardData(const ConvShape& s) {
 
 ConvBackwardWeights& GetConvBackwardWeights(const ConvShape& s) {
   Key key = s.key();
+  key.push_back(UseThreads(s.macs()));
   auto it = convBackwardWeightsCache.find(key);
   if (it != convBackwardWeightsCache.end()) return *it->second;
   auto e = std::make_unique<ConvBackwardWeights>();
@@ -352,7 +369,8 @@ Napi::Value MaxPool(const Napi::CallbackInfo& info) {
   const float* x = At(env, h, o[0], s.inSize(), "x");
   float* y = At(env, h, o[1], s.outSize(), "y");
   const int64_t blocks = (s.c + kChannelBlock - 1) / kChannelBlock;
-#pragma omp parallel for collapse(2) schedule(static)
+  const int threads = UseThreads(static_cast<double>(s.inSize()));
+#pragma omp parallel for collapse(2) schedule(static) num_threads(threads)
   for (int64_t b = 0; b < s.n; b++) {
     for (int64_t cb = 0; cb < blocks; cb++) {
       const int64_t c0 = cb * kChannelBlock;
@@ -376,10 +394,11 @@ Napi::Value MaxPoolGrad(const Napi::CallbackInfo& info) {
   float* dx = At(env, h, o[2], s.inSize(), "dx");
   const int64_t blocks = (s.c + kChannelBlock - 1) / kChannelBlock;
   const int64_t perImage = s.ih * s.iw * s.c;
-#pragma omp parallel for schedule(static)
+  const int threads = UseThreads(static_cast<double>(s.inSize()));
+#pragma omp parallel for schedule(static) num_threads(threads)
   for (int64_t b = 0; b < s.n; b++) std::fill(dx + b * perImage, dx + (b + 1) * perImage, 0.f);
   // Each (batch entry, channel block) owns its own dx entries: no two threads add to the same one.
-#pragma omp parallel for collapse(2) schedule(static)
+#pragma omp parallel for collapse(2) schedule(static) num_threads(threads)
   for (int64_t b = 0; b < s.n; b++) {
     for (int64_t cb = 0; cb < blocks; cb++) {
       const int64_t c0 = cb * kChannelBlock;
@@ -414,7 +433,7 @@ Napi::Value BatchMatMul(const Napi::CallbackInfo& info) {
   float* a = At(env, h, p[7], ba * m * k, "a");
   float* b = At(env, h, p[8], bb * k * n, "b");
   float* c = At(env, h, p[9], bc * m * n, "c");
-  Key key{ba, bb, m, k, n, ta, tb};
+  Key key{ba, bb, m, k, n, ta, tb, UseThreads(static_cast<double>(bc) * m * k * n)};
   auto it = matMulCache.find(key);
   if (it == matMulCache.end()) {
     auto e = std::make_unique<MatMul>();
@@ -442,7 +461,8 @@ Napi::Value Info(const Napi::CallbackInfo& info) {
   Napi::Object o = Napi::Object::New(env);
   o.Set("onednn", std::to_string(v->major) + "." + std::to_string(v->minor) + "." + std::to_string(v->patch));
   o.Set("cpuRuntime", v->cpu_runtime == DNNL_RUNTIME_OMP ? "OpenMP" : v->cpu_runtime == DNNL_RUNTIME_TBB ? "TBB" : "other");
-  o.Set("threads", omp_get_max_threads());
+  o.Set("threads", kMaxThreads);
+  o.Set("smallWorkThreshold", kSmallWork);
   int isa = static_cast<int>(dnnl::get_effective_cpu_isa());
   o.Set("isa", isa);
   size_t cached = convForwardCache.size() + convBackwardDataCache.size() + convBackwardWeightsCache.size() + matMulCache.size();
