@@ -12,6 +12,7 @@ import * as path from 'path';
 import * as tf from '@tensorflow/tfjs-core';
 import { initBackend } from '../../src/backend/select';
 import { partsDataset } from '../../src/data/parts-dataset';
+import { writeImage } from '../data/fixtures';
 import type { TrainConfig } from '../../src/train/config';
 import { train, TrainingDivergedError, TrainingSession } from '../../src/train/trainer';
 
@@ -177,4 +178,43 @@ test('a TrainingSession driven step by step gives the same weights as train(), w
   assert.equal(tf.memory().numTensors, before);
   assert.ok(fs.readFileSync(path.join(a, 'model', 'weights.bin')).equals(fs.readFileSync(path.join(b, 'model', 'weights.bin'))));
   assert.deepEqual(JSON.parse(fs.readFileSync(path.join(a, 'metrics.json'), 'utf8')), JSON.parse(fs.readFileSync(path.join(b, 'metrics.json'), 'utf8')));
+});
+
+test('--skip-bad: training skips a missing and a truncated image, warns once for each, and counts them', async () => {
+  await initBackend();
+  const root = tmp('skipbad');
+  const images = path.join(root, 'images');
+  const ids = Array.from({ length: 8 }, (_, i) => `t/${i}.jpg`);
+  for (const [i, id] of ids.entries()) await writeImage(path.join(images, id), 24, 24, i, 'jpeg');
+  await writeImage(path.join(images, 'v/0.png'), 24, 24, 20);
+  await writeImage(path.join(images, 'v/1.png'), 24, 24, 21);
+  const meta = path.join(root, 'meta');
+  const files: Record<string, string> = {
+    'train/image_ids.txt': ids.join('\n'),
+    'train/class_labels.txt': ids.map((id, i) => `${id},${i % 2}`).join('\n'),
+    // With sizes given, headers are not read at open: the truncated file is found when decoded.
+    'train/image_sizes.txt': ids.map((id) => `${id},24,24`).join('\n'),
+    'val/image_ids.txt': 'v/0.png\nv/1.png\n',
+    'val/class_labels.txt': 'v/0.png,0\nv/1.png,1\n',
+    'val/localization.txt': 'v/0.png,2,2,20,20\nv/1.png,0,0,10,23\n',
+  };
+  for (const [f, text] of Object.entries(files)) {
+    fs.mkdirSync(path.dirname(path.join(meta, f)), { recursive: true });
+    fs.writeFileSync(path.join(meta, f), text);
+  }
+  fs.rmSync(path.join(images, 't/3.jpg'));
+  const jpg = path.join(images, 't/5.jpg');
+  fs.writeFileSync(jpg, fs.readFileSync(jpg).subarray(0, 300)); // header intact, scan data cut
+  const spec = `folder:${meta},${images}`;
+  const config = { ...cam, dataset: spec, imageSize: 16, batchSize: 4, evalLimit: 0 };
+  await assert.rejects(train(config, { outDir: tmp('strict') }), /image file not found: .*t\/3\.jpg/);
+  const logs: string[] = [];
+  const r = await train(config, { outDir: tmp('lenient'), skipBad: true, callbacks: { onLog: (l) => logs.push(l) } });
+  r.model.net.dispose();
+  assert.equal(r.history.length, 2);
+  assert.equal(r.skippedImages, 2);
+  const warnings = logs.filter((l) => l.startsWith('warning:'));
+  assert.equal(warnings.length, 2, warnings.join('\n'));
+  assert.ok(warnings.some((w) => /skipping "t\/3\.jpg": image file not found/.test(w)));
+  assert.ok(warnings.some((w) => /skipping "t\/5\.jpg": corrupt or unsupported image/.test(w)));
 });
