@@ -33,7 +33,7 @@ export interface ImagePrediction {
   id: string;
   label: number;
   predicted: number;
-  /** Normalised map of the ground-truth class at feature resolution. */
+  /** Map of the ground-truth class at feature resolution, as the model gives it (not resized or normalised). */
   map: ScoreMap;
 }
 
