@@ -83,12 +83,17 @@ export async function evaluateModel(
     const [, h, w, K] = cams.shape;
     logits.dispose();
     cams.dispose();
+    const gts = await Promise.all(
+      batch.ids.map((id) => {
+        const item = items.get(id);
+        if (!item) throw new Error(`${dataset.name}: the batch pipeline returned unknown image id "${id}"`);
+        const { width, height } = evalSizeOf(item, size);
+        return groundTruthAt(dataset, item, width, height).then((gt) => ({ item, width, height, gt }));
+      }),
+    );
     for (let i = 0; i < batch.labels.length; i++) {
       const label = batch.labels[i];
-      const item = items.get(batch.ids[i]);
-      if (!item) throw new Error(`${dataset.name}: the batch pipeline returned unknown image id "${batch.ids[i]}"`);
-      const { width, height } = evalSizeOf(item, size);
-      const gt = await groundTruthAt(dataset, item, width, height);
+      const { item, width, height, gt } = gts[i];
       const row = scores.subarray(i * K, (i + 1) * K);
       const featureMap = channelMap(camData, i * h * w * K, h, w, K, label);
       const map = normalizeScoreMap(resizeScoreMap(featureMap, width, height, evaluator.options.interpolation));
