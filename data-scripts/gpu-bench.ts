@@ -5,7 +5,8 @@
  * a per-kernel profile of one step. Prints one JSON line per measurement (`{"kind": ...}`); the shell script joins them with
  * the PyTorch CUDA twin (gpu-bench-torch.py) into one table of ratios.
  *
- * Usage: node gpu-bench.js [--steps N] [--nets a,b] [--kernels project,filter,stock] | --specs (print the nets as JSON)
+ * Usage: node gpu-bench.js [--steps N] [--nets a,b] [--kernels project,filter,stock] [--label SUFFIX]
+ *        node gpu-bench.js --specs   (prints the nets as JSON)
  * Nets: the reference nets (src/bench/reference-nets.ts) and VGG16-224 at batch 32 (13 VGG16
  * convolutions, 4 poolings, global average pool, dense; the project's backbone shape).
  */
@@ -65,7 +66,8 @@ function timeSteps(net: ReferenceNet, steps: number): { ms: number; loss: number
   }
 }
 
-async function profileStep(net: ReferenceNet): Promise<Array<{ kernel: string; ms: number }>> {
+/** The 8 slowest kernels of one step, and the kernel count and GPU time of the whole step. */
+async function profileStep(net: ReferenceNet): Promise<{ top: Array<{ kernel: string; ms: number }>; kernelCount: number; kernelMs: number }> {
   const built = buildReferenceNet(net);
   try {
     built.step(1e-3);
@@ -74,10 +76,12 @@ async function profileStep(net: ReferenceNet): Promise<Array<{ kernel: string; m
     });
     const total: Record<string, number> = {};
     for (const k of info.kernels) total[k.name] = (total[k.name] ?? 0) + Number(k.kernelTimeMs);
-    return Object.entries(total)
+    const top = Object.entries(total)
       .map(([kernel, ms]) => ({ kernel, ms: Math.round(ms * 100) / 100 }))
       .sort((a, b) => b.ms - a.ms)
       .slice(0, 8);
+    const kernelMs = Object.values(total).reduce((a, b) => a + b, 0);
+    return { top, kernelCount: info.kernels.length, kernelMs: Math.round(kernelMs * 100) / 100 };
   } finally {
     built.dispose();
   }
@@ -93,6 +97,7 @@ async function main(): Promise<void> {
   emit({ kind: 'adapter', adapter: info.webgpuAdapter, attempts: info.attempts });
   const steps = Number(arg('--steps') ?? 5);
   const sets = (arg('--kernels') ?? 'project,filter,stock').split(',') as WebgpuKernelSet[];
+  const label = arg('--label') ?? '';
   const wanted = arg('--nets')?.split(',') ?? all.map((n) => n.name);
   for (const name of wanted) {
     const net = all.find((n) => n.name === name);
@@ -101,8 +106,9 @@ async function main(): Promise<void> {
     for (const set of sets) {
       useWebgpuKernels(set);
       const r = timeSteps(net, set === 'project' ? steps : Math.min(steps, 3));
-      emit({ kind: 'step', net: net.name, kernels: set, ms: r.ms, loss: r.loss, gflop, ...(set === 'project' ? { spec: net } : {}) });
-      emit({ kind: 'profile', net: net.name, kernels: set, top: await profileStep(net) });
+      const kernels = label ? `${set}${label}` : set;
+      emit({ kind: 'step', net: net.name, kernels, ms: r.ms, loss: r.loss, gflop, ...(set === 'project' ? { spec: net } : {}) });
+      emit({ kind: 'profile', net: net.name, kernels, ...(await profileStep(net)) });
     }
     useWebgpuKernels('project');
   }

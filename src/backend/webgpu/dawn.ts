@@ -22,6 +22,16 @@ function setNavigatorGpu(gpu: GPU): void {
   Object.defineProperty(globalThis, 'navigator', { value: next, configurable: true, writable: true });
 }
 
+/**
+ * Dawn options from `WSOL_DAWN_OPTIONS`, `;`-separated, e.g.
+ * `disable-dawn-features=timestamp_quantization` (exact kernel times in profiles) or
+ * `enable-dawn-features=allow_unsafe_apis,skip_validation,disable_robustness` (the GPU benchmark
+ * measures what those cost). Empty by default: Dawn's safe settings.
+ */
+export function dawnOptions(env: NodeJS.ProcessEnv = process.env): string[] {
+  return (env.WSOL_DAWN_OPTIONS ?? '').split(';').map((s) => s.trim()).filter(Boolean);
+}
+
 /** The process's Dawn GPU object (loading dawn.node on the first call). */
 export function loadDawn(): DawnGpu {
   if (loaded) return loaded;
@@ -40,7 +50,7 @@ export function loadDawn(): DawnGpu {
     if (!(k in globalThis)) (globalThis as Record<string, unknown>)[k] = v;
   }
   keepAliveWhileMapping(globals.GPUBuffer as never);
-  const gpu = create([]);
+  const gpu = create(dawnOptions());
   setNavigatorGpu(gpu);
   loaded = { gpu, icd };
   return loaded;
