@@ -9,7 +9,7 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import type { WebgpuKernelBackend, WebgpuProgram } from './program';
-import { chooseTiling, gemmDispatch, gemmKey, gemmSource, workgroupSize, type GemmShape, type GemmTiling } from './tiled-gemm';
+import { chooseTiling, dispatchFits, gemmDispatch, gemmKey, gemmSource, workgroupSize, type GemmShape, type GemmTiling } from './tiled-gemm';
 
 class InputGemmProgram implements WebgpuProgram {
   variableNames = ['dy', 'W'];
@@ -77,6 +77,8 @@ export function makeConv2dBackpropInputWebgpu(fallback: tf.KernelFunc): tf.Kerne
     const { inputs, backend, attrs } = args;
     const c = tf.backend_util.computeConv2DInfo(attrs.inputShape, inputs.filter.shape as [number, number, number, number], attrs.strides, 1, attrs.pad, attrs.dimRoundingMode, false, 'channelsLast');
     if (attrs.dataFormat === 'NCHW' || c.strideHeight !== 1 || c.strideWidth !== 1) return fallback(args as never);
-    return backend.runWebGPUProgram(new InputGemmProgram(c), [inputs.dy, inputs.filter], 'float32');
+    const program = new InputGemmProgram(c);
+    if (!dispatchFits(program.dispatch)) return fallback(args as never);
+    return backend.runWebGPUProgram(program, [inputs.dy, inputs.filter], 'float32');
   }) as unknown as tf.KernelFunc;
 }

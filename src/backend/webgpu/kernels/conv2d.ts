@@ -8,7 +8,7 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import type { WebgpuKernelBackend, WebgpuProgram } from './program';
-import { chooseTiling, gemmDispatch, gemmKey, gemmSource, workgroupSize, type GemmShape, type GemmTiling } from './tiled-gemm';
+import { chooseTiling, dispatchFits, gemmDispatch, gemmKey, gemmSource, workgroupSize, type GemmShape, type GemmTiling } from './tiled-gemm';
 
 class ConvGemmProgram implements WebgpuProgram {
   variableNames: string[];
@@ -91,6 +91,8 @@ export function makeConv2dWebgpu(fallback: tf.KernelFunc, fused: boolean): tf.Ke
     const hasBias = fused && inputs.bias !== undefined;
     if (hasBias && inputs.bias!.shape.length !== 1) return fallback(args as never);
     const list = hasBias ? [inputs.x, inputs.filter, inputs.bias!] : [inputs.x, inputs.filter];
-    return backend.runWebGPUProgram(new ConvGemmProgram(c, hasBias, activation === 'relu'), list, 'float32');
+    const program = new ConvGemmProgram(c, hasBias, activation === 'relu');
+    if (!dispatchFits(program.dispatch)) return fallback(args as never);
+    return backend.runWebGPUProgram(program, list, 'float32');
   }) as unknown as tf.KernelFunc;
 }

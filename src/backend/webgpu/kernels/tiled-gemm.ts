@@ -50,6 +50,13 @@ export function gemmDispatch(s: GemmShape, t: GemmTiling): [number, number, numb
   return [Math.ceil(s.n / t.bn), Math.ceil(s.m / t.bm), Math.ceil(s.k / s.kChunk)];
 }
 
+/** WebGPU's guaranteed maxComputeWorkgroupsPerDimension: larger grids go to the stock kernels. */
+export const MAX_WORKGROUPS_PER_DIMENSION = 65535;
+
+export function dispatchFits(d: [number, number, number]): boolean {
+  return d.every((x) => x <= MAX_WORKGROUPS_PER_DIMENSION);
+}
+
 /** A short key for the tiling and shape, for shader caching. */
 export function gemmKey(s: GemmShape, t: GemmTiling): string {
   return [s.m, s.n, s.k, s.kChunk, s.aContiguous, s.bContiguous, t.bm, t.bn, t.bk, t.rm, t.rn].join('_');
