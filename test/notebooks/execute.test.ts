@@ -84,7 +84,7 @@ test('graded exercises: each check fails on the TODO version, passes on the solu
     for (const c of checks) {
       const exercise = c.metadata!.wsol!.check!;
       const text = (c.outputs ?? []).map((o) => joined(o.text) + joined(o.evalue)).join('');
-      assert.equal(typeof c.execution_count, 'number', `${name}: ${exercise} check ran`);
+      // (tslab gives a failed cell no execution count: the error text is the proof it ran.)
       if (variant === 'solution') assert.match(text, new RegExp(`^${exercise}: correct`), `${name}: ${exercise}`);
       else assert.match(text, new RegExp(`Error: (TODO: )?${exercise}`), `${name}: ${exercise} should fail, got: ${text.slice(0, 200)}`);
       if (variant === 'wrong') assert.match(text, /is not right yet|change exactly one/, `${name}: ${exercise} fails on the answer, not on a missing one`);
