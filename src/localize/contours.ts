@@ -52,23 +52,31 @@ const MARKED = 2;
 const RIGHT_BOUND = -126;
 
 /**
- * Reusable tracer for the binary images q > cut of one quantised width x height map: the
- * levels are copied once (setLevels), each cut is then traced without building its binary
- * image. Border marks live in a separate array that is cleared after each trace.
+ * Reusable tracer for the binary images levels > cut of one quantised width x height map
+ * (levels 0..255). It keeps the current binary image with OpenCV's marks in one array: going
+ * to a higher cut only switches off the pixels of the levels in between (found through a
+ * counting sort of the levels), and after each trace the marked pixels are set back to 1. So a
+ * sweep over rising cuts costs one pass over the pixels in all, plus the scans.
  */
 export class ContourTracer {
   readonly width: number;
   readonly height: number;
-  /** The levels with a one-pixel frame of 0 (never on, since cut >= 0). */
-  private levels: Uint8Array;
-  /** OpenCV's marks of the current trace: 0 (none), 2 or -126, on padded pixels. */
-  private mark: Int8Array;
+  /** The padded binary image of the current cut: 0, 1, or OpenCV's marks 2 and -126 during a trace. */
+  private img: Int8Array;
   /** Per padded pixel: the contour (discovery index) that marked it last. */
   private owner: Int32Array;
-  /** Pixels marked by the current trace (to clear the marks afterwards). */
+  /** Pixels marked by the current trace (set back to 1 afterwards). */
   private marked: Int32Array;
   private markedCount = 0;
-  private cut = 0;
+  /** Padded pixel indices sorted by level; levelStart[L] .. levelStart[L + 1] have level L. */
+  private byLevel: Int32Array;
+  private levelStart = new Int32Array(257);
+  /** Per row y and level L: first and last column with a level >= L (first > last: none). */
+  private spanFirst: Int32Array;
+  private spanLast: Int32Array;
+  /** Pixels with level > cut are on in img; -1 before setLevels (nothing loaded: all off). */
+  private cut = -1;
+  private loaded = false;
   private readonly pw: number;
   private deltas: Int32Array;
 
@@ -80,45 +88,91 @@ export class ContourTracer {
     this.height = height;
     this.pw = width + 2;
     const n = this.pw * (height + 2);
-    this.levels = new Uint8Array(n);
-    this.mark = new Int8Array(n);
+    this.img = new Int8Array(n);
     this.owner = new Int32Array(n);
     this.marked = new Int32Array(n);
+    this.byLevel = new Int32Array(width * height);
+    this.spanFirst = new Int32Array(height * 256);
+    this.spanLast = new Int32Array(height * 256);
     const pw = this.pw;
     const d = [1, 1 - pw, -pw, -pw - 1, -1, pw - 1, pw, pw + 1];
     this.deltas = Int32Array.from([...d, ...d]);
   }
 
-  /** Sets the image to trace: width * height levels, row-major; traceAbove(cut) traces levels > cut. */
+  /** Sets the image to trace: width * height integer levels 0..255, row-major; traceAbove(cut) traces levels > cut. */
   setLevels(levels: ArrayLike<number>): void {
-    const { width: W, height: H, pw } = this;
+    const { width: W, height: H, pw, img, levelStart: start } = this;
     if (levels.length !== W * H) throw new Error(`ContourTracer: image has ${levels.length} pixels, expected ${W}x${H}`);
-    for (let y = 0; y < H; y++) {
-      const row = (y + 1) * pw + 1;
-      for (let x = 0; x < W; x++) this.levels[row + x] = levels[y * W + x];
+    const counts = new Int32Array(257);
+    const bytes = levels instanceof Uint8Array;
+    for (let i = 0; i < levels.length; i++) {
+      const l = levels[i];
+      if (!bytes && !(Number.isInteger(l) && l >= 0 && l <= 255)) throw new Error(`ContourTracer: level ${l} at pixel ${i} is not an integer in 0..255`);
+      counts[l + 1]++;
     }
+    start.set(counts);
+    for (let l = 1; l < 257; l++) start[l] += start[l - 1];
+    const cursor = start.slice(0, 256);
+    const { spanFirst: first, spanLast: last } = this;
+    first.fill(W);
+    last.fill(-1);
+    for (let y = 0, i = 0; y < H; y++) {
+      const row = (y + 1) * pw + 1;
+      const s = y * 256;
+      for (let x = 0; x < W; x++, i++) {
+        const l = levels[i];
+        this.byLevel[cursor[l]++] = row + x;
+        img[row + x] = 1;
+        if (x < first[s + l]) first[s + l] = x;
+        last[s + l] = x;
+      }
+      for (let l = 254; l >= 0; l--) {
+        if (first[s + l + 1] < first[s + l]) first[s + l] = first[s + l + 1];
+        if (last[s + l + 1] > last[s + l]) last[s + l] = last[s + l + 1];
+      }
+    }
+    this.cut = -1;
+    this.loaded = true;
+  }
+
+  /** Makes img the binary image levels > cut (from the current one when the cut rises). */
+  private moveTo(target: number): void {
+    const { img, byLevel, levelStart: start } = this;
+    const cut = Math.max(-1, Math.min(target, 255)); // every cut >= 255 leaves nothing on
+    if (cut < this.cut) {
+      // Going down: switch the levels in (cut, previous cut] back on.
+      for (let k = start[cut + 1]; k < start[this.cut + 1]; k++) img[byLevel[k]] = 1;
+    } else {
+      for (let k = start[this.cut + 1]; k < start[cut + 1]; k++) img[byLevel[k]] = 0;
+    }
+    this.cut = cut;
   }
 
   /**
    * Traces every border of the binary image levels > cut and returns the contours in
-   * cv2.findContours' order. All pixels above the cut must lie in the inclusive image rectangle
-   * x0..x1, y0..y1 (the scan visits only that rectangle; by default the whole image).
+   * cv2.findContours' order. The raster scan visits, in each row, only the columns from the
+   * first to one past the last pixel that is on (elsewhere the row is 0: no border starts).
    */
-  traceAbove(cut: number, x0 = 0, y0 = 0, x1 = this.width - 1, y1 = this.height - 1): Contour[] {
-    const { levels, mark, owner, pw } = this;
-    this.cut = cut;
+  traceAbove(cut: number): Contour[] {
+    if (!this.loaded) throw new Error('ContourTracer: setLevels() first');
+    if (!Number.isInteger(cut)) throw new Error(`ContourTracer: cut must be an integer, got ${cut}`);
+    this.moveTo(cut);
+    const { img, owner, pw, spanFirst, spanLast } = this;
     const found: Contour[] = [];
-    const xFirst = x0 + 1;
-    const xLast = Math.min(x1 + 2, pw - 2); // one past the rectangle; OpenCV scans image columns only
-    for (let y = y0 + 1; y <= y1 + 1; y++) {
+    if (this.cut >= 255) return found;
+    const level = this.cut + 1;
+    for (let y = 1; y <= this.height; y++) {
+      const s = (y - 1) * 256 + level;
+      if (spanLast[s] < 0) continue;
       const row = y * pw;
+      const xFirst = spanFirst[s] + 1;
+      const xLast = Math.min(spanLast[s] + 2, pw - 2); // one past the last on pixel; OpenCV scans image columns only
       let prev = 0;
       let lnbd = -1; // last marked pixel to the left in this row (-1: the frame)
       for (let x = xFirst; x <= xLast; x++) {
-        const i = row + x;
-        const p = mark[i] !== 0 ? mark[i] : levels[i] > cut ? UNMARKED : 0;
+        const p = img[row + x];
         if (p === prev) continue;
-        if (prev !== 0 && prev !== UNMARKED) lnbd = i - 1;
+        if (prev !== 0 && prev !== UNMARKED) lnbd = row + x - 1;
         let isHole: boolean;
         if (prev === 0 && p === UNMARKED) isHole = false;
         else if (p === 0 && prev >= UNMARKED) isHole = true;
@@ -133,26 +187,26 @@ export class ContourTracer {
           const b = owner[lnbd];
           parent = found[b].isHole === isHole ? found[b].parent : b;
         }
-        const start = isHole ? i - 1 : i;
+        const start = isHole ? row + x - 1 : row + x;
         found.push(this.follow(start, isHole ? x - 1 : x, y, isHole, parent, found.length));
         if (isHole) lnbd = start;
-        prev = mark[i] !== 0 ? mark[i] : levels[i] > cut ? UNMARKED : 0;
+        prev = img[row + x];
       }
     }
-    for (let k = 0; k < this.markedCount; k++) mark[this.marked[k]] = 0;
+    for (let k = 0; k < this.markedCount; k++) img[this.marked[k]] = UNMARKED;
     this.markedCount = 0;
     return treeOrder(found);
   }
 
   private setMark(i: number, value: number, id: number): void {
-    if (this.mark[i] === 0) this.marked[this.markedCount++] = i;
-    this.mark[i] = value;
+    if (this.img[i] === UNMARKED) this.marked[this.markedCount++] = i;
+    this.img[i] = value;
     this.owner[i] = id;
   }
 
   /** icvFetchContour: follows one border from its start pixel, marking it. */
   private follow(i0: number, sx: number, sy: number, isHole: boolean, parent: number, id: number): Contour {
-    const { levels, mark, deltas: d, cut } = this;
+    const { img, deltas: d } = this;
     const c: Contour = { isHole, parent, x0: sx - 1, y0: sy - 1, x1: sx - 1, y1: sy - 1, area: 0 };
     const sStart = isHole ? 0 : 4;
     let s = sStart;
@@ -161,7 +215,7 @@ export class ContourTracer {
     do {
       s = (s - 1) & 7;
       i1 = i0 + d[s];
-    } while (levels[i1] <= cut && s !== sStart);
+    } while (img[i1] === 0 && s !== sStart);
     if (s === sStart) {
       // A single pixel.
       this.setMark(i0, RIGHT_BOUND, id);
@@ -180,10 +234,10 @@ export class ContourTracer {
       let i4 = i3;
       // Counter-clockwise from the previous pixel to the next border pixel.
       do i4 = i3 + d[++s];
-      while (levels[i4] <= cut);
+      while (img[i4] === 0);
       s &= 7;
       if (s !== 0 && s - 1 < sEnd) this.setMark(i3, RIGHT_BOUND, id);
-      else if (mark[i3] === 0) this.setMark(i3, MARKED, id);
+      else if (img[i3] === UNMARKED) this.setMark(i3, MARKED, id);
       const nx = px + CODE_DX[s];
       const ny = py + CODE_DY[s];
       twiceArea += px * ny - nx * py;

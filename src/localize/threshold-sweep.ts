@@ -10,8 +10,9 @@
  *   cv2.contourArea, the first in OpenCV's list order on ties.
  *
  * Cost: the binary map changes only where the quantised cut changes, so thresholds that share
- * a cut are traced once; each trace visits only the bounding rectangle of the pixels that are
- * on (smaller and smaller as the threshold rises) plus the border pixels.
+ * a cut are traced once, from the lowest cut up, by one tracer that only switches pixels off
+ * between cuts; each trace scans, row by row, only the columns that hold pixels that are on
+ * (fewer and fewer as the threshold rises) and follows the border pixels.
  */
 import type { Box, ScoreMap } from '../common/box';
 import { bestIou } from './boxes';
@@ -55,32 +56,12 @@ export function sweepBoxes(map: ScoreMap, thresholds: readonly number[], gt: rea
   });
   if (byCut.size === 0) return result;
 
-  // Bounding rectangle of the pixels with q >= L, for every level L.
-  const x0 = new Int32Array(257).fill(W);
-  const y0 = new Int32Array(257).fill(H);
-  const x1 = new Int32Array(257).fill(-1);
-  const y1 = new Int32Array(257).fill(-1);
-  for (let y = 0, i = 0; y < H; y++) {
-    for (let x = 0; x < W; x++, i++) {
-      const l = q[i];
-      if (x < x0[l]) x0[l] = x;
-      if (x > x1[l]) x1[l] = x;
-      if (y < y0[l]) y0[l] = y;
-      if (y > y1[l]) y1[l] = y;
-    }
-  }
-  for (let l = 254; l >= 0; l--) {
-    x0[l] = Math.min(x0[l], x0[l + 1]);
-    y0[l] = Math.min(y0[l], y0[l + 1]);
-    x1[l] = Math.max(x1[l], x1[l + 1]);
-    y1[l] = Math.max(y1[l], y1[l + 1]);
-  }
-
   const tracer = new ContourTracer(W, H);
   tracer.setLevels(q);
-  for (const [cut, indices] of byCut) {
-    const l = cut + 1;
-    const contours = tracer.traceAbove(cut, x0[l], y0[l], x1[l], y1[l]);
+  // Rising cuts: the tracer only switches pixels off between traces.
+  for (const cut of [...byCut.keys()].sort((a, b) => a - b)) {
+    const indices = byCut.get(cut) as number[];
+    const contours = tracer.traceAbove(cut);
     let anyIou = 0;
     for (const c of contours) anyIou = Math.max(anyIou, bestIou(regionBox(c, W, H, convention), gt as Box[]));
     const largest = regionBox(contours[largestContour(contours)], W, H, convention);

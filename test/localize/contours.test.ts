@@ -2,6 +2,7 @@
 // shoelace formula; test/oracle checks thousands of random images against OpenCV itself).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { Rng } from '../../src/common/rng';
 import { ContourTracer, findContours, largestContour, type Contour } from '../../src/localize/contours';
 
 const img = (rows: number[][]) => ({ on: Uint8Array.from(rows.flat()), w: rows[0].length, h: rows.length });
@@ -62,7 +63,7 @@ test('largest = first of maximal area in list order (an L of 3 pixels, area 0.5,
   assert.equal(largestContour([]), -1);
 });
 
-test('one tracer, several cuts of the same levels, scanning only a rectangle: the same contours as fresh traces', () => {
+test('one tracer, several cuts of the same levels: the same contours as fresh traces', () => {
   const q = [
     [9, 9, 9, 0, 5],
     [9, 0, 9, 0, 5],
@@ -72,9 +73,23 @@ test('one tracer, several cuts of the same levels, scanning only a rectangle: th
   tracer.setLevels(q);
   const ring = [c(false, -1, 0, 0, 2, 2, 4), c(true, 0, 0, 0, 2, 2, 2)];
   assert.deepEqual(tracer.traceAbove(0), [c(false, -1, 4, 0, 4, 1, 0), c(false, -1, 0, 0, 2, 2, 4), c(true, 1, 0, 0, 2, 2, 2)]);
-  assert.deepEqual(tracer.traceAbove(5, 0, 0, 2, 2), ring);
+  assert.deepEqual(tracer.traceAbove(5), ring);
   assert.deepEqual(tracer.traceAbove(0), findContours(q.map((v) => (v > 0 ? 1 : 0)), 5, 3));
   assert.deepEqual(tracer.traceAbove(9), []);
   assert.throws(() => new ContourTracer(0, 3), /width\/height must be positive integers, got 0x3/);
   assert.throws(() => tracer.setLevels([1, 2]), /image has 2 pixels, expected 5x3/);
+});
+
+test('cuts in any order (up, down, repeated, above 255) give the contours of a fresh binary image', () => {
+  const rng = new Rng(3);
+  const W = 12;
+  const H = 9;
+  const levels = Array.from({ length: W * H }, () => rng.int(8) * 30);
+  const tracer = new ContourTracer(W, H);
+  tracer.setLevels(levels);
+  for (const cut of [0, 100, 30, 30, 200, 1000, 59, -1, 255, 60, 0]) {
+    assert.deepEqual(tracer.traceAbove(cut), findContours(levels.map((v) => (v > cut ? 1 : 0)), W, H), `cut ${cut}`);
+  }
+  assert.throws(() => new ContourTracer(2, 2).traceAbove(0), /setLevels\(\) first/);
+  assert.throws(() => tracer.setLevels(new Array(W * H).fill(256)), /level 256 at pixel 0 is not an integer in 0\.\.255/);
 });
