@@ -10,8 +10,10 @@
  * - `torch`, `torch-1t`: PyTorch (torch_step.py) with `torchThreads` threads and with 1 thread, on
  *   the reference nets and on the PyTorch twin of `cam` (torch-twin.ts).
  *
- * Each engine runs one warm-up step (kernel setup, oneDNN / XNNPACK caches), then `steps` timed
- * steps; the median is reported. The cpu backend is far too slow for that: it always runs (so
+ * In each of `rounds` rounds every engine builds the net, runs one warm-up step (kernel setup,
+ * oneDNN / XNNPACK caches), then `steps` timed steps; the median over the rounds of each round's
+ * median is reported (rounds spread every engine over the same minutes of a shared, noisy
+ * machine). The cpu backend is far too slow for that: it always runs (so
  * that the speed-up over it is never missing), on a short run of `cpuSteps` steps without
  * warm-up at batch `cpuBatch`, scaled linearly to the net's batch (`measuredBatch` says so).
  * FLOPs (reference nets only) count the convolutions and the dense layer: 2 per multiply-add, a
@@ -89,8 +91,13 @@ export interface BenchReport {
 }
 
 export interface BenchOptions {
-  /** Timed steps per engine (median reported). */
+  /** Timed steps per engine and round. */
   steps: number;
+  /**
+   * Rounds: each round times every engine once (native, wasm, ..., PyTorch) and the median of the
+   * rounds' medians is reported, so a load change on a shared machine hits every engine alike.
+   */
+  rounds: number;
   /** Timed steps on the slow cpu backend (no warm-up). */
   cpuSteps: number;
   /** Batch the cpu backend is timed at (scaled linearly to the net's batch). */
@@ -113,7 +120,7 @@ export interface BenchOptions {
   onProgress?: (line: string) => void;
 }
 
-export const DEFAULT_BENCH: BenchOptions = { steps: 5, cpuSteps: 1, cpuBatch: 2, torchThreads: 2, python: '/usr/bin/python3', profile: false, memorySteps: 0 };
+export const DEFAULT_BENCH: BenchOptions = { steps: 3, rounds: 3, cpuSteps: 1, cpuBatch: 2, torchThreads: 2, python: '/usr/bin/python3', profile: false, memorySteps: 0 };
 
 /** The issue's acceptance bound: a training step at most this many times PyTorch's (2 threads). */
 export const ACCEPTANCE_RATIO = 1.5;
@@ -241,7 +248,7 @@ function selectNets(opts: BenchOptions): BenchNet[] {
 
 export async function runBenchmark(options: Partial<BenchOptions> = {}): Promise<BenchReport> {
   const opts: BenchOptions = { ...DEFAULT_BENCH, ...options };
-  for (const key of ['steps', 'cpuSteps', 'cpuBatch', 'torchThreads'] as const) {
+  for (const key of ['steps', 'rounds', 'cpuSteps', 'cpuBatch', 'torchThreads'] as const) {
     if (!(Number.isInteger(opts[key]) && opts[key] >= 1)) throw new Error(`bench option ${key} must be an integer >= 1, got ${opts[key]}`);
   }
   if (!(Number.isInteger(opts.memorySteps) && opts.memorySteps >= 0)) throw new Error(`bench option memorySteps must be an integer >= 0, got ${opts.memorySteps}`);
@@ -270,24 +277,28 @@ export async function runBenchmark(options: Partial<BenchOptions> = {}): Promise
       results.push(r);
       opts.onProgress?.(`${net.name} ${engine}: ${ms.toFixed(1)} ms/step` + (measuredBatch !== undefined ? ` (timed at batch ${measuredBatch}, scaled)` : ''));
     };
-    for (const engine of engines) {
-      if (engine === 'cpu') {
-        const b = Math.min(opts.cpuBatch, net.batch);
-        const ms = await timeTf(net, 'cpu', opts.cpuSteps, b, false);
-        add('cpu', (ms * net.batch) / b, 3, b < net.batch ? b : undefined);
-      } else if (engine === 'native' || engine === 'wasm' || engine === 'wasm-forward') {
-        add(engine, await timeTf(net, engine, opts.steps, net.batch, true), engine === 'wasm-forward' ? 1 : 3);
-      }
-    }
+    const cpuBatch = Math.min(opts.cpuBatch, net.batch);
+    if (engines.includes('cpu')) add('cpu', ((await timeTf(net, 'cpu', opts.cpuSteps, cpuBatch, false)) * net.batch) / cpuBatch, 3, cpuBatch < net.batch ? cpuBatch : undefined);
     let torchNote: string | undefined;
+    let spec: object | string | null = null;
     if (wantTorch) {
       await useEngine(trainingEngine);
-      const spec = hasTorch ? net.torchSpec() : `PyTorch is not available (${opts.python} cannot import torch)`;
+      spec = hasTorch ? net.torchSpec() : `PyTorch is not available (${opts.python} cannot import torch)`;
       if (typeof spec === 'string') torchNote = spec;
-      else {
-        if (engines.includes('torch')) add('torch', timeTorch(spec, opts.steps, opts.torchThreads, opts.python), 3);
-        if (engines.includes('torch-1t')) add('torch-1t', timeTorch(spec, opts.steps, 1, opts.python), 3);
+    }
+    const rounds: Partial<Record<Engine, number[]>> = {};
+    const record = (engine: Engine, ms: number) => (rounds[engine] ??= []).push(ms);
+    for (let round = 0; round < opts.rounds; round++) {
+      for (const engine of engines) {
+        if (engine === 'native' || engine === 'wasm' || engine === 'wasm-forward') record(engine, await timeTf(net, engine, opts.steps, net.batch, true));
+        else if ((engine === 'torch' || engine === 'torch-1t') && spec !== null && typeof spec !== 'string') {
+          record(engine, timeTorch(spec, opts.steps, engine === 'torch' ? opts.torchThreads : 1, opts.python));
+        }
       }
+    }
+    for (const engine of engines) {
+      const times = rounds[engine];
+      if (times) add(engine, median(times), engine === 'wasm-forward' ? 1 : 3);
     }
     if (opts.profile) {
       await useEngine(trainingEngine);

@@ -121,6 +121,8 @@ test('FusedConv2D (bias + each activation, dilation) matches wasm and cpu', { sk
 test('MaxPool and MaxPoolGrad match wasm and cpu: ties (ReLU zeros), negative maxima, padding, overlap', { skip }, async () => {
   const cases: { x: [number, number, number, number]; f: number; s: number; pad: 'same' | 'valid'; relu: boolean }[] = [
     { x: [2, 8, 8, 20], f: 2, s: 2, pad: 'same', relu: true },
+    { x: [2, 8, 8, 20], f: 2, s: 2, pad: 'valid', relu: false },
+    { x: [2, 9, 11, 6], f: 2, s: 2, pad: 'valid', relu: true },
     { x: [2, 9, 7, 3], f: 2, s: 2, pad: 'same', relu: false },
     { x: [1, 9, 9, 17], f: 3, s: 2, pad: 'valid', relu: true },
     { x: [1, 7, 7, 4], f: 3, s: 1, pad: 'same', relu: false },
@@ -169,6 +171,27 @@ test('BatchMatMul (2D, batched, transposed, broadcast batch, rank 4) matches was
     );
     assertClose(r, JSON.stringify(c));
     assert.ok(nativeCalls('BatchMatMul') > before, `${JSON.stringify(c)} ran natively`);
+  }
+});
+
+test('Tile (float32 and int32, every axis, the batch-norm pattern) matches wasm and cpu', { skip }, async () => {
+  const cases: { shape: number[]; reps: number[]; dtype: 'float32' | 'int32' }[] = [
+    { shape: [1, 1, 1, 5], reps: [3, 4, 2, 1], dtype: 'float32' },
+    { shape: [2, 3], reps: [2, 3], dtype: 'float32' },
+    { shape: [4], reps: [3], dtype: 'int32' },
+    { shape: [2, 1, 3], reps: [1, 4, 2], dtype: 'int32' },
+    { shape: [1, 1, 1, 16], reps: [16, 32, 32, 1], dtype: 'float32' },
+  ];
+  for (const [i, c] of cases.entries()) {
+    const before = nativeCalls('Tile');
+    const r = await onAll(() =>
+      tf.tidy(() => {
+        const x = tf.tensor(random(c.shape, 500 + i, 100), c.shape).cast(c.dtype);
+        return { y: Float32Array.from(tf.tile(x, c.reps).dataSync()) };
+      }),
+    );
+    assertClose(r, JSON.stringify(c));
+    assert.ok(nativeCalls('Tile') > before, `${JSON.stringify(c)} ran natively`);
   }
 });
 

@@ -20,7 +20,7 @@ test('the benchmark runs every engine side by side on the reference and method n
   const hasTorch = torchVersion(DEFAULT_BENCH.python) !== null;
   const native = loadNativeAddon().addon !== null;
   const before = tf.memory().numTensors;
-  const report = await runBenchmark({ steps: 1, cpuSteps: 1, cpuBatch: 1, batch: 2, inputSize: 8, engines: ENGINES, profile: true, memorySteps: 5 });
+  const report = await runBenchmark({ steps: 1, rounds: 2, cpuSteps: 1, cpuBatch: 1, batch: 2, inputSize: 8, engines: ENGINES, profile: true, memorySteps: 5 });
   assert.equal(tf.memory().numTensors, before, 'no tensor leak');
   const tfEngines = ['cpu', ...(native ? ['native'] : []), 'wasm', 'wasm-forward'];
   const torchEngines = hasTorch ? ['torch', 'torch-1t'] : [];
@@ -71,7 +71,7 @@ test('the cam twin follows the registry model layer by layer', async () => {
 
 test('`wsol bench --json` prints one JSON object; cpu and the training engine always run; bad options are named', () => {
   const wsol = path.join(__dirname, '..', '..', 'bin', 'wsol.js');
-  const args = ['bench', '--json', '--steps', '1', '--cpu-steps', '1', '--batch', '1', '--input-size', '8', '--nets', 'vgg-64', '--engines', 'wasm,wasm-forward'];
+  const args = ['bench', '--json', '--steps', '1', '--rounds', '1', '--cpu-steps', '1', '--batch', '1', '--input-size', '8', '--nets', 'vgg-64', '--engines', 'wasm,wasm-forward'];
   const r = spawnSync(process.execPath, [wsol, ...args], { encoding: 'utf8' });
   assert.equal(r.status, 0, r.stderr);
   const report = JSON.parse(r.stdout);

@@ -15,6 +15,7 @@ export interface NativeAddon {
   maxPool(heap: Uint8Array, params: Float64Array): void;
   maxPoolGrad(heap: Uint8Array, params: Float64Array): void;
   batchMatMul(heap: Uint8Array, params: Float64Array): void;
+  tile(heap: Uint8Array, params: Float64Array): void;
   info(): { onednn: string; cpuRuntime: string; threads: number; isa: number; cachedPrimitives: number };
   clearCache(): void;
 }

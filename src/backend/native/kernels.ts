@@ -1,6 +1,6 @@
 /**
  * tfjs kernels for the wasm backend that run in the native addon (oneDNN convolutions and matrix
- * products, OpenMP max pooling). Each one allocates its output with the wasm backend and hands the
+ * products, OpenMP max pooling and tiling). Each one allocates its output with the wasm backend and hands the
  * addon the wasm heap plus byte offsets: the addon reads the inputs and writes the output where
  * they already are, so nothing is copied.
  *
@@ -30,9 +30,9 @@ const size = (shape: number[]) => shape.reduce((a, b) => a * b, 1);
  * Allocates the output, then calls the addon with the heap taken after the allocation (growing
  * the wasm memory replaces the buffer). Frees the output if the addon throws.
  */
-function withOutput(args: KernelArgs, shape: number[], call: (heap: Uint8Array, out: number) => void): Info {
+function withOutput(args: KernelArgs, shape: number[], call: (heap: Uint8Array, out: number) => void, dtype: tf.DataType = 'float32'): Info {
   const backend = args.backend as NativeWasmBackend;
-  const out = backend.makeOutput(shape, 'float32');
+  const out = backend.makeOutput(shape, dtype);
   try {
     if (size(shape) > 0) call(backend.wasm.HEAPU8, offset(backend, out));
     return out;
@@ -148,6 +148,16 @@ export const batchMatMulNative: NativeBody = (addon, args) => {
   });
 };
 
+/** Tile of float32 or int32 tensors (batch-norm gradients tile per-channel vectors to full size). */
+export const tileNative: NativeBody = (addon, args) => {
+  const { x } = args.inputs as { x: Info };
+  const { reps } = (args.attrs ?? {}) as unknown as tf.TileAttrs;
+  if ((x.dtype !== 'float32' && x.dtype !== 'int32') || x.shape.length === 0 || x.shape.length > 8 || reps.length !== x.shape.length) return null;
+  const backend = args.backend as WasmBackend;
+  const outShape = x.shape.map((d, i) => d * reps[i]);
+  return withOutput(args, outShape, (heap, y) => addon.tile(heap, Float64Array.from([x.shape.length, 4, ...x.shape, ...reps, offset(backend, x), y])), x.dtype);
+};
+
 /** Kernel name -> native body, in the order of the training profile. */
 export const NATIVE_KERNELS: Record<string, NativeBody> = {
   Conv2D: conv2dNative,
@@ -157,4 +167,5 @@ export const NATIVE_KERNELS: Record<string, NativeBody> = {
   MaxPool: maxPoolNative,
   MaxPoolGrad: maxPoolGradNative,
   BatchMatMul: batchMatMulNative,
+  Tile: tileNative,
 };

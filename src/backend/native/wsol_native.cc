@@ -317,7 +317,58 @@ struct PoolShape {
       : n(p[0]), ih(p[1]), iw(p[2]), c(p[3]), oh(p[4]), ow(p[5]), fh(p[6]), fw(p[7]), sh(p[8]), sw(p[9]), dh(p[10]), dw(p[11]), pt(p[12]), pl(p[13]) {}
   int64_t inSize() const { return n * ih * iw * c; }
   int64_t outSize() const { return n * oh * ow * c; }
+  // 2x2 windows with stride 2, all inside the image: the common case, with a vectorised path.
+  bool isPlain2x2() const { return fh == 2 && fw == 2 && sh == 2 && sw == 2 && dh == 1 && dw == 1 && pt == 0 && pl == 0 && 2 * oh <= ih && 2 * ow <= iw; }
 };
+
+// The 2x2 / stride 2 path, one output row (batch entry b, row oy) at a time. For each channel it
+// finds the first strictly greatest of the 4 values in row-major order, like ForEachWindowMax, and
+// writes the maximum (forward) or routes dy to it (backward; windows do not overlap, so every dx
+// entry a window covers is written once).
+void Pool2x2Row(const PoolShape& s, const float* x, int64_t b, int64_t oy, float* y, const float* dy, float* dx) {
+  const int64_t c = s.c;
+  const float* r0 = x + (b * s.ih + 2 * oy) * s.iw * c;
+  const float* r1 = r0 + s.iw * c;
+  const int64_t outRow = (b * s.oh + oy) * s.ow * c;
+  const int64_t inRow0 = (b * s.ih + 2 * oy) * s.iw * c;
+  const int64_t inRow1 = inRow0 + s.iw * c;
+  const float lowest = -std::numeric_limits<float>::infinity();
+  for (int64_t ox = 0; ox < s.ow; ox++) {
+    const float* p00 = r0 + 2 * ox * c;
+    const float* p01 = p00 + c;
+    const float* p10 = r1 + 2 * ox * c;
+    const float* p11 = p10 + c;
+    if (y) {
+      float* out = y + outRow + ox * c;
+      for (int64_t k = 0; k < c; k++) {
+        float m = lowest;
+        m = p00[k] > m ? p00[k] : m;
+        m = p01[k] > m ? p01[k] : m;
+        m = p10[k] > m ? p10[k] : m;
+        m = p11[k] > m ? p11[k] : m;
+        out[k] = m;
+      }
+    } else {
+      const float* g = dy + outRow + ox * c;
+      float* d00 = dx + inRow0 + 2 * ox * c;
+      float* d01 = d00 + c;
+      float* d10 = dx + inRow1 + 2 * ox * c;
+      float* d11 = d10 + c;
+      for (int64_t k = 0; k < c; k++) {
+        float m = lowest;
+        int at = -1;
+        if (p00[k] > m) { m = p00[k]; at = 0; }
+        if (p01[k] > m) { m = p01[k]; at = 1; }
+        if (p10[k] > m) { m = p10[k]; at = 2; }
+        if (p11[k] > m) { at = 3; }
+        d00[k] = at == 0 ? g[k] : 0.f;
+        d01[k] = at == 1 ? g[k] : 0.f;
+        d10[k] = at == 2 ? g[k] : 0.f;
+        d11[k] = at == 3 ? g[k] : 0.f;
+      }
+    }
+  }
+}
 
 constexpr int64_t kChannelBlock = 16;
 
@@ -370,13 +421,20 @@ Napi::Value MaxPool(const Napi::CallbackInfo& info) {
   float* y = At(env, h, o[1], s.outSize(), "y");
   const int64_t blocks = (s.c + kChannelBlock - 1) / kChannelBlock;
   const int threads = UseThreads(static_cast<double>(s.inSize()));
+  if (s.isPlain2x2()) {
+#pragma omp parallel for collapse(2) schedule(static) num_threads(threads)
+    for (int64_t b = 0; b < s.n; b++) {
+      for (int64_t oy = 0; oy < s.oh; oy++) Pool2x2Row(s, x, b, oy, y, nullptr, nullptr);
+    }
+    return env.Undefined();
+  }
 #pragma omp parallel for collapse(2) schedule(static) num_threads(threads)
   for (int64_t b = 0; b < s.n; b++) {
     for (int64_t cb = 0; cb < blocks; cb++) {
       const int64_t c0 = cb * kChannelBlock;
       const int64_t c1 = std::min(s.c, c0 + kChannelBlock);
-      // A window with no maximum (all NaN or padding) gives NaN, as tfjs's cpu backend does for NaN input.
-      ForEachWindowMax(s, x, b, c0, c1, [&](int64_t out, int64_t at) { y[out] = at >= 0 ? x[at] : std::numeric_limits<float>::quiet_NaN(); });
+      // A window with no maximum (all NaN) gives -Infinity, as tfjs's cpu backend does.
+      ForEachWindowMax(s, x, b, c0, c1, [&](int64_t out, int64_t at) { y[out] = at >= 0 ? x[at] : -std::numeric_limits<float>::infinity(); });
     }
   }
   return env.Undefined();
@@ -395,6 +453,13 @@ Napi::Value MaxPoolGrad(const Napi::CallbackInfo& info) {
   const int64_t blocks = (s.c + kChannelBlock - 1) / kChannelBlock;
   const int64_t perImage = s.ih * s.iw * s.c;
   const int threads = UseThreads(static_cast<double>(s.inSize()));
+  if (s.isPlain2x2() && 2 * s.oh == s.ih && 2 * s.ow == s.iw) {
+#pragma omp parallel for collapse(2) schedule(static) num_threads(threads)
+    for (int64_t b = 0; b < s.n; b++) {
+      for (int64_t oy = 0; oy < s.oh; oy++) Pool2x2Row(s, x, b, oy, nullptr, dy, dx);
+    }
+    return env.Undefined();
+  }
 #pragma omp parallel for schedule(static) num_threads(threads)
   for (int64_t b = 0; b < s.n; b++) std::fill(dx + b * perImage, dx + (b + 1) * perImage, 0.f);
   // Each (batch entry, channel block) owns its own dx entries: no two threads add to the same one.
@@ -407,6 +472,49 @@ Napi::Value MaxPoolGrad(const Napi::CallbackInfo& info) {
         if (at >= 0) dx[at] += dy[out];
       });
     }
+  }
+  return env.Undefined();
+}
+
+// ---------------------------------------------------------------- tile
+
+// tile(heap, params): params = rank, element bytes (4), input shape [rank], reps [rank], x, y byte offsets.
+// Copies 4-byte elements (float32 or int32): each output row (all axes but the last) is the
+// matching input row repeated reps[last] times.
+Napi::Value Tile(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  Heap h = GetHeap(env, info[0]);
+  if (!info[1].IsTypedArray()) throw Napi::TypeError::New(env, "wsol_native.tile: argument 1 must be a Float64Array of parameters");
+  const int64_t rank = static_cast<int64_t>(info[1].As<Napi::Float64Array>().ElementLength() >= 1 ? info[1].As<Napi::Float64Array>()[0] : 0);
+  if (rank < 1 || rank > 8) throw Napi::RangeError::New(env, "wsol_native.tile: rank must be 1..8");
+  auto p = GetParams(env, info[1], 2 + 2 * rank + 2, "tile");
+  std::vector<int64_t> in(rank), reps(rank), out(rank);
+  int64_t inSize = 1, outSize = 1;
+  for (int64_t d = 0; d < rank; d++) {
+    in[d] = static_cast<int64_t>(p[2 + d]);
+    reps[d] = static_cast<int64_t>(p[2 + rank + d]);
+    out[d] = in[d] * reps[d];
+    inSize *= in[d];
+    outSize *= out[d];
+  }
+  const float* x = At(env, h, p[2 + 2 * rank], inSize, "x");
+  float* y = At(env, h, p[3 + 2 * rank], outSize, "y");
+  if (outSize == 0) return env.Undefined();
+  const int64_t last = in[rank - 1];
+  const int64_t rows = outSize / out[rank - 1];
+  const int threads = UseThreads(static_cast<double>(outSize));
+#pragma omp parallel for schedule(static) num_threads(threads)
+  for (int64_t r = 0; r < rows; r++) {
+    // Input row of output row r: each axis index modulo the input's size on that axis.
+    int64_t rest = r, src = 0, stride = 1;
+    for (int64_t d = rank - 2; d >= 0; d--) {
+      src += (rest % out[d]) % in[d] * stride;
+      stride *= in[d];
+      rest /= out[d];
+    }
+    const float* from = x + src * last;
+    float* to = y + r * out[rank - 1];
+    for (int64_t k = 0; k < reps[rank - 1]; k++) std::copy(from, from + last, to + k * last);
   }
   return env.Undefined();
 }
@@ -499,6 +607,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("maxPool", Napi::Function::New(env, Guarded<MaxPool>, "maxPool"));
   exports.Set("maxPoolGrad", Napi::Function::New(env, Guarded<MaxPoolGrad>, "maxPoolGrad"));
   exports.Set("batchMatMul", Napi::Function::New(env, Guarded<BatchMatMul>, "batchMatMul"));
+  exports.Set("tile", Napi::Function::New(env, Guarded<Tile>, "tile"));
   exports.Set("info", Napi::Function::New(env, Info, "info"));
   exports.Set("clearCache", Napi::Function::New(env, ClearCache, "clearCache"));
   return exports;

@@ -42,10 +42,11 @@ export const benchCommand: Command = {
   spec: {
     name: 'bench',
     summary: 'time a training step (reference nets, cam, ours) on native oneDNN, wasm, cpu and PyTorch (2 threads and 1), side by side',
-    usage: `wsol bench [--json] [--steps N] [--nets ${BENCH_NET_NAMES.join(',')}] [--engines ${ENGINES.join(',')}] [--profile] [--memory-steps N]`,
+    usage: `wsol bench [--json] [--steps N] [--rounds N] [--nets ${BENCH_NET_NAMES.join(',')}] [--engines ${ENGINES.join(',')}] [--profile] [--memory-steps N]`,
     options: {
       json: { type: 'boolean', description: 'print one JSON object' },
-      steps: { type: 'int', description: 'timed steps per engine (median reported)', min: 1, default: DEFAULT_BENCH.steps },
+      steps: { type: 'int', description: 'timed steps per engine and round', min: 1, default: DEFAULT_BENCH.steps },
+      rounds: { type: 'int', description: 'rounds over all engines (median of the round medians reported)', min: 1, default: DEFAULT_BENCH.rounds },
       'cpu-steps': { type: 'int', description: 'timed steps on the slow cpu backend (it always runs)', min: 1, default: DEFAULT_BENCH.cpuSteps },
       'cpu-batch': { type: 'int', description: 'batch the cpu backend is timed at, scaled to the net batch', min: 1, default: DEFAULT_BENCH.cpuBatch },
       nets: { type: 'list', description: 'nets to run (default: all)' },
@@ -67,6 +68,7 @@ export const benchCommand: Command = {
     if (inputSize !== undefined && inputSize % 4 !== 0) throw new UsageError(`--input-size must be a multiple of 4, got ${inputSize}`);
     const report = await runBenchmark({
       steps: options.steps as number,
+      rounds: options.rounds as number,
       cpuSteps: options.cpuSteps as number,
       cpuBatch: options.cpuBatch as number,
       nets,
