@@ -325,7 +325,7 @@ struct PoolShape {
 // finds the first strictly greatest of the 4 values in row-major order, like ForEachWindowMax, and
 // writes the maximum (forward) or routes dy to it (backward; windows do not overlap, so every dx
 // entry a window covers is written once).
-void Pool2x2Row(const PoolShape& s, const float* x, int64_t b, int64_t oy, float* y, const float* dy, float* dx) {
+void Pool2x2Row(const PoolShape& s, const float* __restrict x, int64_t b, int64_t oy, float* __restrict y, const float* __restrict dy, float* __restrict dx) {
   const int64_t c = s.c;
   const float* r0 = x + (b * s.ih + 2 * oy) * s.iw * c;
   const float* r1 = r0 + s.iw * c;
@@ -354,17 +354,24 @@ void Pool2x2Row(const PoolShape& s, const float* x, int64_t b, int64_t oy, float
       float* d01 = d00 + c;
       float* d10 = dx + inRow1 + 2 * ox * c;
       float* d11 = d10 + c;
+      // Branch-free (so it vectorises): the first position equal to the maximum is the one the
+      // strict > scan picks; a window whose maximum is -Infinity (or all NaN) gets no gradient.
       for (int64_t k = 0; k < c; k++) {
         float m = lowest;
-        int at = -1;
-        if (p00[k] > m) { m = p00[k]; at = 0; }
-        if (p01[k] > m) { m = p01[k]; at = 1; }
-        if (p10[k] > m) { m = p10[k]; at = 2; }
-        if (p11[k] > m) { at = 3; }
-        d00[k] = at == 0 ? g[k] : 0.f;
-        d01[k] = at == 1 ? g[k] : 0.f;
-        d10[k] = at == 2 ? g[k] : 0.f;
-        d11[k] = at == 3 ? g[k] : 0.f;
+        m = p00[k] > m ? p00[k] : m;
+        m = p01[k] > m ? p01[k] : m;
+        m = p10[k] > m ? p10[k] : m;
+        m = p11[k] > m ? p11[k] : m;
+        const float gv = g[k];
+        // g_i: the gradient still to route after positions before i declined it.
+        const float g0 = m > lowest ? gv : 0.f;
+        const float g1 = p00[k] == m ? 0.f : g0;
+        const float g2 = p01[k] == m ? 0.f : g1;
+        const float g3 = p10[k] == m ? 0.f : g2;
+        d00[k] = p00[k] == m ? g0 : 0.f;
+        d01[k] = p01[k] == m ? g1 : 0.f;
+        d10[k] = p10[k] == m ? g2 : 0.f;
+        d11[k] = g3;
       }
     }
   }
