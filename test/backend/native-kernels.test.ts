@@ -195,6 +195,24 @@ test('Tile (float32 and int32, every axis, the batch-norm pattern) matches wasm 
   }
 });
 
+test('Identity shares the buffer: a clone outlives its source, and nothing leaks', { skip }, async () => {
+  await initBackend('wasm');
+  setNativeKernelsEnabled(true);
+  const tensors = tf.memory().numTensors;
+  const buffers = tf.engine().backend.numDataIds();
+  const before = nativeCalls('Identity');
+  const x = tf.tensor2d([1, 2, 3, 4, -5, 6], [2, 3]);
+  const y = tf.clone(x);
+  assert.equal(nativeCalls('Identity'), before + 1);
+  x.dispose();
+  assert.deepEqual(Array.from(y.dataSync()), [1, 2, 3, 4, -5, 6]);
+  const z = tf.tidy(() => tf.add(tf.clone(y), 1));
+  assert.deepEqual(Array.from(z.dataSync()), [2, 3, 4, 5, -4, 7]);
+  tf.dispose([y, z]);
+  assert.equal(tf.memory().numTensors, tensors);
+  assert.equal(tf.engine().backend.numDataIds(), buffers);
+});
+
 test('native gradients agree with central differences on a tiny conv -> pool -> dense net', { skip }, async () => {
   await initBackend('wasm');
   setNativeKernelsEnabled(true);
