@@ -23,12 +23,12 @@ export const NOTEBOOK_RECIPES = {
   },
   /** 03, 04, 05: the full method; one run shared by the three chapters. */
   ours: {
-    full: { train: { method: 'ours', epochs: 4, probes: 4, evalLimit: 200, snapshotEvery: 25 }, data: { train: 1600, val: 200, test: 0 } },
+    full: { train: { method: 'ours', epochs: 3, probes: 4, evalLimit: 200, snapshotEvery: 25 }, data: { train: 1200, val: 200, test: 0 } },
     quick: { train: { method: 'ours', epochs: 2, probes: 4, evalLimit: 32 }, data: QUICK_DATA },
   },
   /** 06: every compared method, per seed (reproduce() adds method and seed). */
   compare: {
-    full: { train: { epochs: 2, limit: 800, evalLimit: 200, probes: 4 }, data: { train: 800, val: 200, test: 200 } },
+    full: { train: { epochs: 2, limit: 480, evalLimit: 100, probes: 4 }, data: { train: 480, val: 100, test: 100 } },
     quick: { train: { epochs: 1, limit: 48, evalLimit: 32, probes: 4 }, data: QUICK_DATA },
   },
   /** 08: the exercise that trains (the reader changes one knob). */
