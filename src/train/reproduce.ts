@@ -177,3 +177,39 @@ export function resultsMarkdown(rows: ResultRow[]): string {
   }
   return out.join('\n');
 }
+
+/**
+ * What the numbers say about `method` against CAM and the best other baseline, per dataset, written
+ * from the rows (never fixed text): differences per seed and the issue's acceptance checks.
+ */
+export function comparisonMarkdown(rows: ResultRow[], method = 'ours', baselines = ['cam', 'has', 'acol', 'adl']): string {
+  const out: string[] = [];
+  const mean = (v: number[]) => v.reduce((a, b) => a + b, 0) / Math.max(1, v.length);
+  for (const dataset of [...new Set(rows.map((r) => r.dataset))]) {
+    const mine = rows.filter((r) => r.dataset === dataset && r.method === method);
+    const cam = rows.filter((r) => r.dataset === dataset && r.method === 'cam');
+    if (mine.length === 0 || cam.length === 0) continue;
+    const seeds = mine.map((r) => r.seed).filter((s) => cam.some((c) => c.seed === s));
+    const diff = (pick: (r: ResultRow) => number | null) =>
+      seeds.map((s) => (pick(mine.find((r) => r.seed === s)!) ?? NaN) - (pick(cam.find((r) => r.seed === s)!) ?? NaN));
+    const dBox = diff((r) => r.maxBoxAccV2);
+    const dGt = diff((r) => r.gtKnownLocValThreshold);
+    const signed = (v: number) => `${v >= 0 ? '+' : ''}${v.toFixed(1)}`;
+    const bestOther = baselines
+      .filter((b) => b !== 'cam')
+      .map((b) => ({ b, v: mean(rows.filter((r) => r.dataset === dataset && r.method === b).map((r) => r.maxBoxAccV2 ?? NaN)) }))
+      .filter((x) => Number.isFinite(x.v))
+      .sort((x, y) => y.v - x.v)[0];
+    const ours = mean(mine.map((r) => r.maxBoxAccV2 ?? NaN));
+    out.push(`**${dataset}** (seeds ${seeds.join(', ')}): ${method} minus CAM, MaxBoxAccV2 ${dBox.map(signed).join(' / ')} (mean ${signed(mean(dBox))}); ` +
+      `GT-known Loc at the val-chosen threshold ${dGt.map(signed).join(' / ')} (mean ${signed(mean(dGt))}).`);
+    const checks = [
+      [`MaxBoxAccV2 at least 5 points above CAM`, mean(dBox) >= 5],
+      [`GT-known (val thr.) at least 10 points above CAM`, mean(dGt) >= 10],
+      [`no seed below CAM on either measure`, dBox.every((d) => d >= 0) && dGt.every((d) => d >= 0)],
+      ...(bestOther ? [[`MaxBoxAccV2 at least the best other baseline (${bestOther.b}, ${bestOther.v.toFixed(1)})`, ours >= bestOther.v] as [string, boolean]] : []),
+    ] as [string, boolean][];
+    out.push('', ...checks.map(([what, ok]) => `- ${ok ? 'met' : 'NOT met'}: ${what}`), '');
+  }
+  return out.join('\n');
+}
