@@ -35,7 +35,7 @@ export async function notebookSetup(name: string, options: { trains?: boolean } 
   // WSOL_NOTEBOOK_OUT moves every notebook's outputs (the tests use a fresh folder).
   const outDir = path.join(process.env.WSOL_NOTEBOOK_OUT ?? 'out', name);
   fs.mkdirSync(outDir, { recursive: true });
-  console.log(`backend: ${backend.choice}${quick ? ' (quick mode)' : ''}; outputs in notebooks/${outDir}/`);
+  console.log(`backend: ${backend.choice}${quick ? ' (quick mode)' : ''}; outputs in ${path.isAbsolute(outDir) ? outDir : `notebooks/${outDir}`}/`);
   if (quick && options.trains !== false) {
     showHtml(`<div style="border:2px solid #d62728;padding:8px;background:#fff4f4"><b>Quick mode.</b> ${QUICK_BANNER}</div>`);
   }
@@ -86,25 +86,33 @@ export async function trainOrReuse(
  * Two notebooks running at once (e.g. 03 and 04, which share a run) must not train into the same
  * folder: the second waits for the first and then reuses its run. A lock left by a dead process is taken over.
  */
+const heldLocks = new Set<string>();
+
 async function lockFolder(outDir: string): Promise<() => void> {
-  const lock = `${outDir.replace(/[\\/]+$/, '')}.lock`;
+  const lock = path.resolve(`${outDir.replace(/[\\/]+$/, '')}.lock`);
   fs.mkdirSync(path.dirname(lock), { recursive: true });
   for (;;) {
     try {
       fs.writeFileSync(lock, String(process.pid), { flag: 'wx' });
-      return () => fs.rmSync(lock, { force: true });
+      heldLocks.add(lock);
+      return () => {
+        heldLocks.delete(lock);
+        fs.rmSync(lock, { force: true });
+      };
     } catch (e) {
       if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
       const owner = Number(fs.readFileSync(lock, 'utf8'));
-      let alive = false;
-      try {
-        process.kill(owner, 0);
-        alive = true;
-      } catch {
-        alive = false;
+      let alive = owner === process.pid ? heldLocks.has(lock) : false;
+      if (owner !== process.pid) {
+        try {
+          process.kill(owner, 0);
+          alive = true;
+        } catch {
+          alive = false;
+        }
       }
-      if (!alive || owner === process.pid) fs.rmSync(lock, { force: true });
-      else await new Promise((r) => setTimeout(r, 1000));
+      if (!alive) fs.rmSync(lock, { force: true });
+      else await new Promise((r) => setTimeout(r, 200));
     }
   }
 }
@@ -157,7 +165,7 @@ export async function recipeRun(
   const mode = session.quick ? 'quick' : 'full';
   const folder = options.folder ?? (name === 'ours' ? path.join(path.dirname(session.outDir), 'shared', `ours-${mode}`) : path.join(session.outDir, `${name}-${mode}`));
   const run = await trainOrReuse(folder, { ...recipe.train, ...(options.overrides ?? {}) }, { dataset, dataKey, callbacks: options.callbacks ?? epochPrinter() });
-  if (run.reused) console.log(`reused the finished run in notebooks/${folder} (same settings; WSOL_RETRAIN=1 trains again)`);
+  if (run.reused) console.log(`reused the finished run in ${path.isAbsolute(folder) ? folder : `notebooks/${folder}`} (same settings; WSOL_RETRAIN=1 trains again)`);
   return { ...run, dataset };
 }
 
