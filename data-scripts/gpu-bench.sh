@@ -57,14 +57,14 @@ for r in rows:
         print(f"PyTorch {r['torch']} on {r['gpu']}") if r["net"] == nets[0] and r["mode"] == "default" else None
 fmt = lambda v, p=1: "-" if v is None else f"{v:.{p}f}"
 ratio = lambda a, b: a / b if a and b else None
-print("ms per training step (median); x torch = webgpu / PyTorch; torch fp32 = TF32 off")
-print(f"{'net':<11} {'project':>8} {'filter':>8} {'stock':>8} {'unsafe':>8} {'torch':>7} {'fp32':>7} {'x torch':>8} {'x fp32':>7} {'stock/proj':>10} {'GFLOP/s':>8}")
+print("ms per training step (median); x torch = webgpu (auto, else project) / PyTorch; torch fp32 = TF32 off")
+print(f"{'net':<11} {'auto':>8} {'project':>8} {'filter':>8} {'stock':>8} {'unsafe':>8} {'torch':>7} {'fp32':>7} {'x torch':>8} {'x fp32':>7} {'stock/ours':>10} {'GFLOP/s':>8}")
 for n in nets:
-    ms = {k: step.get((n, k), {}).get("ms") for k in ("project", "filter", "stock", "project+unsafe")}
+    ms = {k: step.get((n, k), {}).get("ms") for k in ("auto", "project", "filter", "stock", "project+unsafe")}
     gflop = next((r.get("gflop") for (nn, _), r in step.items() if nn == n), None)
     t, t32 = torch.get((n, "default")), torch.get((n, "fp32"))
-    p = ms["project"]
-    print(f"{n:<11} {fmt(p):>8} {fmt(ms['filter']):>8} {fmt(ms['stock']):>8} {fmt(ms['project+unsafe']):>8} {fmt(t, 2):>7} {fmt(t32, 2):>7} {fmt(ratio(p, t)):>8} {fmt(ratio(p, t32)):>7} {fmt(ratio(ms['stock'], p)):>10} {fmt(gflop * 1000 / p if gflop and p else None, 0):>8}")
+    p = ms["auto"] or ms["project"]
+    print(f"{n:<11} {fmt(ms['auto']):>8} {fmt(ms['project']):>8} {fmt(ms['filter']):>8} {fmt(ms['stock']):>8} {fmt(ms['project+unsafe']):>8} {fmt(t, 2):>7} {fmt(t32, 2):>7} {fmt(ratio(p, t)):>8} {fmt(ratio(p, t32)):>7} {fmt(ratio(ms['stock'], p)):>10} {fmt(gflop * 1000 / p if gflop and p else None, 0):>8}")
 for r in rows:
     if r.get("kind") == "profile":
         print(f"profile {r['net']} [{r.get('kernels')}] {r.get('kernelCount')} kernels, {r.get('kernelMs')} ms on the GPU; slowest: " + ", ".join(f"{k['kernel']} {k['ms']}" for k in r["top"]))
@@ -99,7 +99,7 @@ run() {
     ldconfig -p | grep -i -E 'nvidia|vulkan' | head -20 || true
     VK_DRIVER_FILES=/usr/local/nvidia/share/vulkan/icd.d/nvidia_icd.json VK_ICD_FILENAMES=/usr/local/nvidia/share/vulkan/icd.d/nvidia_icd.json \
       WSOL_DAWN_OPTIONS="disable-dawn-features=timestamp_quantization" \
-      timeout 100 ./node gpu-bench.js --kernels project,stock "$@" | tee webgpu.jsonl || echo "gpu-bench: the retry failed"
+      timeout 100 ./node gpu-bench.js --kernels auto,stock "$@" | tee webgpu.jsonl || echo "gpu-bench: the retry failed"
   fi
   # The same kernels without Dawn's validation and bounds checks (not the default: unsafe APIs).
   WSOL_DAWN_OPTIONS="enable-dawn-features=allow_unsafe_apis,skip_validation,disable_robustness,disable_workgroup_init;disable-dawn-features=timestamp_quantization" \

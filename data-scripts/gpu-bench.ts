@@ -1,11 +1,11 @@
 /**
  * GPU benchmark of the webgpu engine (run by data-scripts/gpu-bench.sh, bundled with esbuild so it
  * runs from a copied folder with its own Node). For each net and each convolution kernel set
- * (src/backend/webgpu/kernels/register.ts: project, filter, stock): the median training step and
+ * (src/backend/webgpu/kernels/register.ts: auto, project, filter, stock): the median training step and
  * a per-kernel profile of one step. Prints one JSON line per measurement (`{"kind": ...}`); the shell script joins them with
  * the PyTorch CUDA twin (gpu-bench-torch.py) into one table of ratios.
  *
- * Usage: node gpu-bench.js [--steps N] [--nets a,b] [--kernels project,filter,stock] [--label SUFFIX]
+ * Usage: node gpu-bench.js [--steps N] [--nets a,b] [--kernels auto,project,filter,stock] [--label SUFFIX]
  *        node gpu-bench.js --specs   (prints the nets as JSON)
  * Nets: the reference nets (src/bench/reference-nets.ts) and VGG16-224 at batch 32 (13 VGG16
  * convolutions, 4 poolings, global average pool, dense; the project's backbone shape).
@@ -96,7 +96,7 @@ async function main(): Promise<void> {
   const info = await initBackend('webgpu');
   emit({ kind: 'adapter', adapter: info.webgpuAdapter, attempts: info.attempts });
   const steps = Number(arg('--steps') ?? 5);
-  const sets = (arg('--kernels') ?? 'project,filter,stock').split(',') as WebgpuKernelSet[];
+  const sets = (arg('--kernels') ?? 'auto,project,filter,stock').split(',') as WebgpuKernelSet[];
   const label = arg('--label') ?? '';
   const wanted = arg('--nets')?.split(',') ?? all.map((n) => n.name);
   for (const name of wanted) {
@@ -105,12 +105,12 @@ async function main(): Promise<void> {
     const gflop = (2 * forwardMacs(net) * 3) / 1e9;
     for (const set of sets) {
       useWebgpuKernels(set);
-      const r = timeSteps(net, set === 'project' ? steps : Math.min(steps, 3));
+      const r = timeSteps(net, set === 'auto' || set === 'project' ? steps : Math.min(steps, 3));
       const kernels = label ? `${set}${label}` : set;
-      emit({ kind: 'step', net: net.name, kernels, ms: r.ms, loss: r.loss, gflop, ...(set === 'project' ? { spec: net } : {}) });
+      emit({ kind: 'step', net: net.name, kernels, ms: r.ms, loss: r.loss, gflop, ...(set === 'auto' ? { spec: net } : {}) });
       emit({ kind: 'profile', net: net.name, kernels, ...(await profileStep(net)) });
     }
-    useWebgpuKernels('project');
+    useWebgpuKernels('auto');
   }
 }
 

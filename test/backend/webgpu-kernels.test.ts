@@ -15,11 +15,14 @@ import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs-core';
 import { initBackend } from '../../src/backend/select';
 import { planBackpropFilter } from '../../src/backend/webgpu/kernels/conv2d-backprop-filter';
+import { useWebgpuKernels } from '../../src/backend/webgpu/kernels/register';
 import { random, relError } from '../helpers/numeric';
 
 const unavailable: Promise<string | null> = initBackend('webgpu').then(
   (info) => {
     console.log(`webgpu tests on ${info.webgpuAdapter}`);
+    // This project's GEMMs at every size (the default uses them only for large convolutions).
+    useWebgpuKernels('project');
     return null;
   },
   (err: Error) => {
@@ -74,6 +77,24 @@ test('fused conv2d and both convolution gradients match cpu (3x3 same, one split
   const why = await unavailable;
   if (why) return t.skip(why);
   await expectParity('conv 3x3 same', convCase([2, 7, 9, 3], [3, 3, 3, 5], 1, 'same'));
+  const shaders = Object.keys((tf.findBackend('webgpu') as unknown as { pipelineCache: object }).pipelineCache);
+  for (const k of ['wsolConv2D_', 'wsolConv2DBackpropInput_', 'wsolConv2DBackpropFilter_']) {
+    assert.ok(shaders.some((s) => s.startsWith(k)), `this project's ${k} shader ran`);
+  }
+});
+
+test('the default kernel set sends small convolutions to tfjs programs, still matching cpu', async (t) => {
+  const why = await unavailable;
+  if (why) return t.skip(why);
+  const cache = () => Object.keys((tf.findBackend('webgpu') as unknown as { pipelineCache: object }).pipelineCache);
+  useWebgpuKernels('auto');
+  try {
+    const before = cache().filter((k) => k.startsWith('wsolConv2D_')).length;
+    await expectParity('conv 3x3 same, default kernels', convCase([2, 6, 6, 7], [3, 3, 7, 9], 1, 'same'));
+    assert.equal(cache().filter((k) => k.startsWith('wsolConv2D_')).length, before, 'no new project forward shader for a small convolution');
+  } finally {
+    useWebgpuKernels('project');
+  }
 });
 
 test('Conv2DBackpropFilter: several 64x64 tiles and split-K partial sums match cpu', async (t) => {

@@ -17,7 +17,7 @@ import { VULKAN_LOADER_HINT, findLibrary } from './vulkan-icd';
 import { registerWebgpuKernels, WEBGPU_KERNELS } from './kernels/register';
 
 export interface WebgpuAdapter {
-  /** e.g. "NVIDIA H200 (nvidia, vulkan)" or "llvmpipe ... (mesa, software)". */
+  /** The GPU and driver as Dawn reports them, e.g. "llvmpipe-..., llvmpipe: Mesa 25.0.7 ... (mesa, software)". */
   name: string;
   vendor: string;
   architecture: string;
@@ -43,9 +43,10 @@ export function isSoftwareAdapter(info: { vendor?: string; architecture?: string
 
 function describeAdapter(adapter: GPUAdapter, icd: string): WebgpuAdapter {
   const info = (adapter as GPUAdapter & { info: GPUAdapterInfo & { isFallbackAdapter?: boolean } }).info;
-  const label = info.description || info.device || info.vendor || 'unknown adapter';
+  // Dawn puts the GPU's name in `device` and the driver in `description` ("NVIDIA: 580.159.04 ...").
+  const label = [info.device, info.description].filter(Boolean).join(', ') || info.vendor || 'unknown adapter';
   return {
-    name: `${label} (${info.vendor || '?'}, ${info.architecture || '?'})`,
+    name: `${label} (${[info.vendor, info.architecture].filter(Boolean).join(', ') || 'no vendor info'})`,
     vendor: info.vendor,
     architecture: info.architecture,
     description: info.description,

@@ -67,8 +67,11 @@ fn storeC(pp : i32, ci : i32, split : i32, v : f32) { result[pp * GN + ci] = v; 
   }
 }
 
-/** Wraps the stock Conv2DBackpropInput kernel (`fallback`) with the implicit GEMM for stride 1. */
-export function makeConv2dBackpropInputWebgpu(fallback: tf.KernelFunc): tf.KernelFunc {
+/**
+ * Wraps the stock Conv2DBackpropInput kernel (`fallback`) with the implicit GEMM for stride 1 and
+ * at least `minMacs` multiply-adds.
+ */
+export function makeConv2dBackpropInputWebgpu(fallback: tf.KernelFunc, minMacs = 0): tf.KernelFunc {
   return ((args: {
     inputs: { dy: tf.TensorInfo; filter: tf.TensorInfo };
     backend: WebgpuKernelBackend;
@@ -77,6 +80,7 @@ export function makeConv2dBackpropInputWebgpu(fallback: tf.KernelFunc): tf.Kerne
     const { inputs, backend, attrs } = args;
     const c = tf.backend_util.computeConv2DInfo(attrs.inputShape, inputs.filter.shape as [number, number, number, number], attrs.strides, 1, attrs.pad, attrs.dimRoundingMode, false, 'channelsLast');
     if (attrs.dataFormat === 'NCHW' || c.strideHeight !== 1 || c.strideWidth !== 1) return fallback(args as never);
+    if (c.batchSize * c.inHeight * c.inWidth * c.inChannels * c.filterHeight * c.filterWidth * c.outChannels < minMacs) return fallback(args as never);
     const program = new InputGemmProgram(c);
     if (!dispatchFits(program.dispatch)) return fallback(args as never);
     return backend.runWebGPUProgram(program, [inputs.dy, inputs.filter], 'float32');

@@ -78,8 +78,11 @@ type ConvAttrs = {
   activation?: string;
 };
 
-/** Wraps the stock Conv2D or FusedConv2D kernel (`fallback`) with the implicit GEMM. */
-export function makeConv2dWebgpu(fallback: tf.KernelFunc, fused: boolean): tf.KernelFunc {
+/**
+ * Wraps the stock Conv2D or FusedConv2D kernel (`fallback`) with the implicit GEMM, used for
+ * convolutions of at least `minMacs` multiply-adds.
+ */
+export function makeConv2dWebgpu(fallback: tf.KernelFunc, fused: boolean, minMacs = 0): tf.KernelFunc {
   return ((args: { inputs: { x: tf.TensorInfo; filter: tf.TensorInfo; bias?: tf.TensorInfo; preluActivationWeights?: tf.TensorInfo }; backend: WebgpuKernelBackend; attrs: ConvAttrs }) => {
     const { inputs, backend, attrs } = args;
     const activation = fused ? (attrs.activation ?? 'linear') : 'linear';
@@ -88,6 +91,7 @@ export function makeConv2dWebgpu(fallback: tf.KernelFunc, fused: boolean): tf.Ke
       return fallback(args as never);
     }
     const c = tf.backend_util.computeConv2DInfo(inputs.x.shape as [number, number, number, number], inputs.filter.shape as [number, number, number, number], attrs.strides, attrs.dilations, attrs.pad, attrs.dimRoundingMode, false, 'channelsLast');
+    if (c.batchSize * c.outHeight * c.outWidth * c.outChannels * c.filterHeight * c.filterWidth * c.inChannels < minMacs) return fallback(args as never);
     const hasBias = fused && inputs.bias !== undefined;
     if (hasBias && inputs.bias!.shape.length !== 1) return fallback(args as never);
     const list = hasBias ? [inputs.x, inputs.filter, inputs.bias!] : [inputs.x, inputs.filter];

@@ -8,6 +8,7 @@
  *   (conv2d-backprop-input.ts), and tfjs's own tiled program for strided convolutions (the
  *   WEBGPU_USE_NAIVE_CONV2D_TRANSPOSE flag off).
  * - Conv2D / FusedConv2D: the same implicit GEMM with bias and ReLU in its epilogue (conv2d.ts).
+ * - The forward and input-gradient GEMMs are used only for large convolutions (GEMM_MIN_MACS).
  *
  * All share one tiled-GEMM generator (tiled-gemm.ts). Parity with the cpu backend:
  * test/backend/webgpu-kernels.test.ts.
@@ -21,11 +22,23 @@ import { makeConv2dWebgpu } from './conv2d';
 export const WEBGPU_KERNELS = ['Conv2D', 'FusedConv2D', 'Conv2DBackpropInput', 'Conv2DBackpropFilter'];
 
 /**
- * Which convolution kernels run: `project` (this project's, the default), `filter` (only this
- * project's Conv2DBackpropFilter, tfjs's tiled program for the input gradient, stock forward), or
- * `stock` (tfjs's defaults). The GPU benchmark times all three in one run.
+ * Which convolution kernels run:
+ * - `auto` (the default): this project's Conv2DBackpropFilter always; its forward and input-gradient
+ *   GEMMs for products of at least GEMM_MIN_MACS multiply-adds, tfjs's tiled programs below that.
+ * - `project`: this project's three kernels at every size.
+ * - `filter`: only this project's Conv2DBackpropFilter (tfjs's tiled programs for the rest).
+ * - `stock`: tfjs's defaults (the naive input gradient and filter gradient).
+ * The GPU benchmark times them in one run.
  */
-export type WebgpuKernelSet = 'project' | 'filter' | 'stock';
+export type WebgpuKernelSet = 'auto' | 'project' | 'filter' | 'stock';
+
+/**
+ * Below this many multiply-adds per convolution, tfjs's own tiled Conv2D and input-gradient
+ * programs ran faster on an H200 than this project's GEMM (vgg-64 and cnn3-112, whose layers have
+ * 0.17 to 0.93 G); above it, this project's (VGG16-224 at batch 32, 2.8 to 59 G per layer):
+ * docs in /work/notes/issue-12.md, measured with data-scripts/gpu-bench.sh.
+ */
+export const GEMM_MIN_MACS = 1.5e9;
 
 let stock: Record<string, tf.KernelFunc> | null = null;
 let active: WebgpuKernelSet = 'stock';
@@ -47,15 +60,16 @@ export function useWebgpuKernels(set: WebgpuKernelSet): void {
     }
   }
   const s = stock;
-  const project = set === 'project';
-  put('Conv2D', project ? makeConv2dWebgpu(s.Conv2D, false) : s.Conv2D);
-  put('FusedConv2D', project ? makeConv2dWebgpu(s.FusedConv2D, true) : s.FusedConv2D);
-  put('Conv2DBackpropInput', project ? makeConv2dBackpropInputWebgpu(s.Conv2DBackpropInput) : s.Conv2DBackpropInput);
+  const minMacs = set === 'project' ? 0 : set === 'auto' ? GEMM_MIN_MACS : Infinity;
+  const gemm = minMacs < Infinity;
+  put('Conv2D', gemm ? makeConv2dWebgpu(s.Conv2D, false, minMacs) : s.Conv2D);
+  put('FusedConv2D', gemm ? makeConv2dWebgpu(s.FusedConv2D, true, minMacs) : s.FusedConv2D);
+  put('Conv2DBackpropInput', gemm ? makeConv2dBackpropInputWebgpu(s.Conv2DBackpropInput, minMacs) : s.Conv2DBackpropInput);
   put('Conv2DBackpropFilter', set === 'stock' ? s.Conv2DBackpropFilter : (conv2dBackpropFilterWebgpu as unknown as tf.KernelFunc));
   tf.env().set('WEBGPU_USE_NAIVE_CONV2D_TRANSPOSE', set === 'stock');
   active = set;
 }
 
 export function registerWebgpuKernels(): void {
-  useWebgpuKernels('project');
+  useWebgpuKernels('auto');
 }
