@@ -195,6 +195,72 @@ test('Tile (float32 and int32, every axis, the batch-norm pattern) matches wasm 
   }
 });
 
+test('Add, Sub, Multiply, RealDiv (same shape, per-channel, scalar, either side) match wasm and cpu', { skip }, async () => {
+  const big = [4, 16, 16, 24];
+  const pairs: [number[], number[]][] = [[big, big], [big, [24]], [[1, 1, 1, 24], big], [[16, 24], big], [big, [1]], [[], big]];
+  for (const [i, [sa, sb]] of pairs.entries()) {
+    const before = ['Add', 'Sub', 'Multiply', 'RealDiv'].map(nativeCalls);
+    const r = await onAll(() =>
+      tf.tidy(() => {
+        const a = tf.tensor(random(sa, 600 + i), sa);
+        const b = tf.add(tf.abs(tf.tensor(random(sb, 700 + i), sb)), 0.5);
+        return {
+          add: tf.add(a, b).dataSync() as Float32Array,
+          sub: tf.sub(a, b).dataSync() as Float32Array,
+          mul: tf.mul(a, b).dataSync() as Float32Array,
+          div: tf.div(a, b).dataSync() as Float32Array,
+        };
+      }),
+    );
+    assertClose(r, `${JSON.stringify(sa)} op ${JSON.stringify(sb)}`);
+    ['Add', 'Sub', 'Multiply', 'RealDiv'].forEach((k, j) => assert.ok(nativeCalls(k) > before[j], `${k} ${JSON.stringify([sa, sb])} ran natively`));
+  }
+});
+
+test('Sum and Mean over leading, middle, trailing and all axes match wasm and cpu', { skip }, async () => {
+  const shape = [8, 16, 16, 20];
+  const cases: { axes: number[]; keepDims: boolean }[] = [
+    { axes: [0, 1, 2], keepDims: false },
+    { axes: [1, 2], keepDims: true },
+    { axes: [3], keepDims: false },
+    { axes: [0, 1, 2, 3], keepDims: false },
+    { axes: [2], keepDims: true },
+  ];
+  for (const [i, c] of cases.entries()) {
+    const before = ['Sum', 'Mean'].map(nativeCalls);
+    const r = await onAll(() =>
+      tf.tidy(() => {
+        const x = tf.add(tf.tensor(random(shape, 800 + i), shape), 0.3);
+        return { sum: tf.sum(x, c.axes, c.keepDims).dataSync() as Float32Array, mean: tf.mean(x, c.axes, c.keepDims).dataSync() as Float32Array };
+      }),
+    );
+    assertClose(r, JSON.stringify(c));
+    ['Sum', 'Mean'].forEach((k, j) => assert.ok(nativeCalls(k) > before[j], `${k} ${JSON.stringify(c)} ran natively`));
+  }
+});
+
+test('FusedBatchNorm with batch moments, and its gradients, match wasm and cpu', { skip }, async () => {
+  const shape: [number, number, number, number] = [8, 16, 16, 12];
+  const before = nativeCalls('FusedBatchNorm');
+  const r = await onAll(() =>
+    tf.tidy(() => {
+      const x = tf.tensor4d(random(shape, 900), shape);
+      const scale = tf.tensor1d(random([12], 901));
+      const shift = tf.tensor1d(random([12], 902));
+      const f = (xt: tf.Tensor, st: tf.Tensor, ot: tf.Tensor) => {
+        const { mean, variance } = tf.moments(xt, [0, 1, 2]);
+        return tf.batchNorm(xt as tf.Tensor4D, mean, variance, ot as tf.Tensor1D, st as tf.Tensor1D, 1e-3);
+      };
+      const y = f(x, scale, shift);
+      const dy = tf.tensor(random(shape, 903), shape);
+      const [gx, gs, go] = tf.grads((xt: tf.Tensor, st: tf.Tensor, ot: tf.Tensor) => tf.sum(tf.mul(f(xt, st, ot), dy)))([x, scale, shift]);
+      return { y: y.dataSync() as Float32Array, gx: gx.dataSync() as Float32Array, gs: gs.dataSync() as Float32Array, go: go.dataSync() as Float32Array };
+    }),
+  );
+  assertClose(r, 'batch norm');
+  assert.ok(nativeCalls('FusedBatchNorm') > before, 'FusedBatchNorm ran natively');
+});
+
 test('Identity shares the buffer: a clone outlives its source, and nothing leaks', { skip }, async () => {
   await initBackend('wasm');
   setNativeKernelsEnabled(true);

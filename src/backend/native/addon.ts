@@ -16,6 +16,9 @@ export interface NativeAddon {
   maxPoolGrad(heap: Uint8Array, params: Float64Array): void;
   batchMatMul(heap: Uint8Array, params: Float64Array): void;
   tile(heap: Uint8Array, params: Float64Array): void;
+  binary(heap: Uint8Array, params: Float64Array): void;
+  reduce(heap: Uint8Array, params: Float64Array): void;
+  batchNorm(heap: Uint8Array, params: Float64Array): void;
   info(): { onednn: string; cpuRuntime: string; threads: number; isa: number; cachedPrimitives: number };
   clearCache(): void;
 }

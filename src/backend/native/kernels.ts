@@ -1,6 +1,6 @@
 /**
  * tfjs kernels for the wasm backend that run in the native addon (oneDNN convolutions and matrix
- * products, OpenMP max pooling and tiling). Each one allocates its output with the wasm backend and hands the
+ * products; OpenMP max pooling, tiling, large elementwise ops, reductions and batch norm). Each one allocates its output with the wasm backend and hands the
  * addon the wasm heap plus byte offsets: the addon reads the inputs and writes the output where
  * they already are, so nothing is copied.
  *
@@ -15,7 +15,7 @@ interface NativeWasmBackend extends WasmBackend {
   wasm: WasmBackend['wasm'] & { HEAPU8: Uint8Array };
 }
 
-export type NativeBody = (addon: NativeAddon, args: KernelArgs) => Info | null;
+export type NativeBody = (addon: NativeAddon, args: KernelArgs, kernelName: string) => Info | null;
 
 const ACTIVATIONS: Record<string, number> = { linear: 0, relu: 1, relu6: 2, leakyrelu: 3, sigmoid: 4, elu: 5 };
 
@@ -158,6 +158,69 @@ export const tileNative: NativeBody = (addon, args) => {
   return withOutput(args, outShape, (heap, y) => addon.tile(heap, Float64Array.from([x.shape.length, 4, ...x.shape, ...reps, offset(backend, x), y])), x.dtype);
 };
 
+/** Below this many output elements an elementwise op or reduction stays on wasm (call overhead). */
+export const MIN_NATIVE_ELEMENTS = 16384;
+
+const BINARY_OPS: Record<string, number> = { Add: 0, Sub: 1, Multiply: 2, RealDiv: 3 };
+
+/**
+ * How operand `x` repeats in an output of `out` shape: its size when it fills the output or
+ * repeats along the leading axes (a per-channel vector, a scalar), else null.
+ */
+function period(x: number[], out: number[]): number | null {
+  const stripped = x.slice(x.findIndex((d) => d !== 1) === -1 ? x.length : x.findIndex((d) => d !== 1));
+  const suffix = out.slice(out.length - stripped.length);
+  return stripped.length <= out.length && tf.util.arraysEqual(stripped, suffix) ? size(stripped) : null;
+}
+
+/** Add, Sub, Multiply and RealDiv of float32 tensors, same shape or one repeating along the leading axes. */
+export const binaryNative: NativeBody = (addon, args, kernelName) => {
+  const { a, b } = args.inputs as { a: Info; b: Info };
+  const op = BINARY_OPS[kernelName];
+  if (op === undefined || !float32(a, b)) return null;
+  const outShape = tf.backend_util.assertAndGetBroadcastShape(a.shape, b.shape);
+  const n = size(outShape);
+  if (n < MIN_NATIVE_ELEMENTS) return null;
+  const pa = period(a.shape, outShape);
+  const pb = period(b.shape, outShape);
+  if (pa === null || pb === null || (pa !== n && pb !== n)) return null;
+  const backend = args.backend as WasmBackend;
+  return withOutput(args, outShape, (heap, out) => addon.binary(heap, Float64Array.from([op, n, pa, pb, offset(backend, a), offset(backend, b), out])));
+};
+
+/** Sum and Mean of float32 tensors over a contiguous run of axes. */
+export const reduceNative: NativeBody = (addon, args, kernelName) => {
+  const { x } = args.inputs as { x: Info };
+  const { axis, keepDims } = (args.attrs ?? {}) as unknown as tf.SumAttrs;
+  if (!float32(x) || size(x.shape) < MIN_NATIVE_ELEMENTS) return null;
+  const axes = tf.util.parseAxisParam(axis, x.shape).sort((p, q) => p - q);
+  if (axes.length === 0 || axes.some((ax, i) => ax !== axes[0] + i)) return null;
+  const first = axes[0];
+  const last = axes[axes.length - 1];
+  const outer = size(x.shape.slice(0, first));
+  const reduced = size(x.shape.slice(first, last + 1));
+  const inner = size(x.shape.slice(last + 1));
+  const outShape = keepDims ? x.shape.map((d, i) => (axes.includes(i) ? 1 : d)) : x.shape.filter((_, i) => !axes.includes(i));
+  const backend = args.backend as WasmBackend;
+  const mean = kernelName === 'Mean' ? 1 : 0;
+  return withOutput(args, outShape, (heap, out) => addon.reduce(heap, Float64Array.from([outer, reduced, inner, mean, offset(backend, x), out])));
+};
+
+/** FusedBatchNorm (inference form, also used in training with the batch's moments) over the last axis. */
+export const batchNormNative: NativeBody = (addon, args) => {
+  const { x, mean, variance, offset: shift, scale } = args.inputs as { x: Info; mean: Info; variance: Info; offset?: Info; scale?: Info };
+  const { varianceEpsilon } = (args.attrs ?? {}) as unknown as tf.FusedBatchNormAttrs;
+  if (!float32(x, mean, variance, shift, scale) || x.shape.length === 0 || size(x.shape) < MIN_NATIVE_ELEMENTS) return null;
+  const c = x.shape[x.shape.length - 1];
+  const perChannel = (t?: Info) => t === undefined || period(t.shape, x.shape) === c;
+  if (![mean, variance, shift, scale].every(perChannel)) return null;
+  const backend = args.backend as WasmBackend;
+  const at = (t?: Info) => (t ? offset(backend, t) : -1);
+  return withOutput(args, x.shape, (heap, y) =>
+    addon.batchNorm(heap, Float64Array.from([size(x.shape), c, varianceEpsilon, offset(backend, x), offset(backend, mean), offset(backend, variance), at(shift), at(scale), y])),
+  );
+};
+
 /**
  * Identity without a copy: the output shares the input's buffer (reference-counted, as tfjs's
  * Reshape on wasm and Identity on cpu do; tensors are immutable). tfjs clones every tensor a
@@ -181,4 +244,11 @@ export const NATIVE_KERNELS: Record<string, NativeBody> = {
   BatchMatMul: batchMatMulNative,
   Tile: tileNative,
   Identity: identityShared,
+  Add: binaryNative,
+  Sub: binaryNative,
+  Multiply: binaryNative,
+  RealDiv: binaryNative,
+  Sum: reduceNative,
+  Mean: reduceNative,
+  FusedBatchNorm: batchNormNative,
 };

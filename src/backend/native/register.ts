@@ -36,7 +36,7 @@ function wrap(name: string, addon: NativeAddon, fallback: tf.KernelFunc): tf.Ker
   return ((args: KernelArgs) => {
     if (enabled) {
       try {
-        const out = body(addon, args);
+        const out = body(addon, args, name);
         if (out) {
           count.native++;
           return out;

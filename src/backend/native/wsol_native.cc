@@ -526,6 +526,149 @@ Napi::Value Tile(const Napi::CallbackInfo& info) {
   return env.Undefined();
 }
 
+// ---------------------------------------------------------------- elementwise and reductions
+
+// Ops of binary(); codes shared with kernels.ts.
+enum BinaryOp { kAdd = 0, kSub = 1, kMul = 2, kDiv = 3 };
+
+template <int Op>
+inline float Apply(float a, float b) {
+  if (Op == kAdd) return a + b;
+  if (Op == kSub) return a - b;
+  if (Op == kMul) return a * b;
+  return a / b;
+}
+
+// out[i] = a[i % pa] op b[i % pb], where pa and pb divide n and one of them is n (the other
+// operand is either the same shape or repeats along the leading axes: a per-channel vector, a scalar).
+template <int Op>
+void BinaryLoop(const float* __restrict a, int64_t pa, const float* __restrict b, int64_t pb, float* __restrict out, int64_t n, int threads) {
+  if (pa == n && pb == n) {
+#pragma omp parallel for schedule(static) num_threads(threads)
+    for (int64_t i = 0; i < n; i++) out[i] = Apply<Op>(a[i], b[i]);
+    return;
+  }
+  if (pa == 1 || pb == 1) {  // a scalar on one side: one flat loop
+    const float sa = a[0], sb = b[0];
+    const bool aScalar = pa == 1 && pb == n;
+#pragma omp parallel for schedule(static) num_threads(threads)
+    for (int64_t i = 0; i < n; i++) out[i] = aScalar ? Apply<Op>(sa, b[i]) : Apply<Op>(a[i], sb);
+    return;
+  }
+  const bool aFull = pa == n;
+  const int64_t period = aFull ? pb : pa;
+  const int64_t rows = n / period;
+#pragma omp parallel for schedule(static) num_threads(threads)
+  for (int64_t r = 0; r < rows; r++) {
+    const int64_t base = r * period;
+    if (aFull) {
+      for (int64_t k = 0; k < period; k++) out[base + k] = Apply<Op>(a[base + k], b[k]);
+    } else {
+      for (int64_t k = 0; k < period; k++) out[base + k] = Apply<Op>(a[k], b[base + k]);
+    }
+  }
+}
+
+// binary(heap, params): params = op, n, period of a, period of b, a, b, out byte offsets.
+Napi::Value Binary(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  Heap h = GetHeap(env, info[0]);
+  auto p = GetParams(env, info[1], 7, "binary");
+  const int op = static_cast<int>(p[0]);
+  const int64_t n = p[1], pa = p[2], pb = p[3];
+  if (n <= 0 || pa <= 0 || pb <= 0 || n % pa != 0 || n % pb != 0 || (pa != n && pb != n)) {
+    throw Napi::RangeError::New(env, "wsol_native.binary: each operand must be full size or repeat with a period that divides the output");
+  }
+  const float* a = At(env, h, p[4], pa, "a");
+  const float* b = At(env, h, p[5], pb, "b");
+  float* out = At(env, h, p[6], n, "out");
+  const int threads = UseThreads(static_cast<double>(n));
+  switch (op) {
+    case kAdd: BinaryLoop<kAdd>(a, pa, b, pb, out, n, threads); break;
+    case kSub: BinaryLoop<kSub>(a, pa, b, pb, out, n, threads); break;
+    case kMul: BinaryLoop<kMul>(a, pa, b, pb, out, n, threads); break;
+    case kDiv: BinaryLoop<kDiv>(a, pa, b, pb, out, n, threads); break;
+    default: throw Napi::RangeError::New(env, "wsol_native.binary: unknown op " + std::to_string(op));
+  }
+  return env.Undefined();
+}
+
+// reduce(heap, params): params = outer, reduced, inner, mean (0/1), x, out byte offsets.
+// x viewed as [outer, reduced, inner] -> out [outer, inner], summed (or averaged) over the middle
+// axis. Rows are added in blocks of 64 in float32, the blocks in float64.
+Napi::Value Reduce(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  Heap h = GetHeap(env, info[0]);
+  auto p = GetParams(env, info[1], 6, "reduce");
+  const int64_t outer = p[0], reduced = p[1], inner = p[2];
+  const bool mean = p[3] != 0;
+  if (outer <= 0 || reduced <= 0 || inner <= 0) throw Napi::RangeError::New(env, "wsol_native.reduce: empty shape");
+  const float* x = At(env, h, p[4], outer * reduced * inner, "x");
+  float* out = At(env, h, p[5], outer * inner, "out");
+  constexpr int64_t kBlock = 64;
+  const int64_t blocks = (reduced + kBlock - 1) / kBlock;
+  const int threads = UseThreads(static_cast<double>(outer * reduced * inner));
+  const double scale = mean ? 1.0 / static_cast<double>(reduced) : 1.0;
+  std::vector<double> total(outer * inner, 0.0);
+#pragma omp parallel num_threads(threads)
+  {
+    std::vector<double> mine(outer * inner, 0.0);
+    std::vector<float> part(inner);
+#pragma omp for collapse(2) schedule(static)
+    for (int64_t o = 0; o < outer; o++) {
+      for (int64_t blk = 0; blk < blocks; blk++) {
+        std::fill(part.begin(), part.end(), 0.f);
+        const int64_t r1 = std::min(reduced, (blk + 1) * kBlock);
+        for (int64_t r = blk * kBlock; r < r1; r++) {
+          const float* row = x + (o * reduced + r) * inner;
+          for (int64_t k = 0; k < inner; k++) part[k] += row[k];
+        }
+        double* acc = mine.data() + o * inner;
+        for (int64_t k = 0; k < inner; k++) acc[k] += part[k];
+      }
+    }
+#pragma omp critical
+    for (int64_t i = 0; i < outer * inner; i++) total[i] += mine[i];
+  }
+  for (int64_t i = 0; i < outer * inner; i++) out[i] = static_cast<float>(total[i] * scale);
+  return env.Undefined();
+}
+
+// batchNorm(heap, params): params = n, channels, epsilon, x, mean, variance, offset (-1: none),
+// scale (-1: none), y byte offsets. Mean, variance, offset and scale hold one value per channel
+// (the last axis): y = (x - mean) * scale / sqrt(variance + epsilon) + offset.
+Napi::Value BatchNorm(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  Heap h = GetHeap(env, info[0]);
+  auto p = GetParams(env, info[1], 9, "batchNorm");
+  const int64_t n = p[0], c = p[1];
+  const double eps = p[2];
+  if (n <= 0 || c <= 0 || n % c != 0) throw Napi::RangeError::New(env, "wsol_native.batchNorm: size must be a multiple of the channels");
+  const float* x = At(env, h, p[3], n, "x");
+  const float* mean = At(env, h, p[4], c, "mean");
+  const float* var = At(env, h, p[5], c, "variance");
+  const float* offset = p[6] >= 0 ? At(env, h, p[6], c, "offset") : nullptr;
+  const float* scale = p[7] >= 0 ? At(env, h, p[7], c, "scale") : nullptr;
+  float* y = At(env, h, p[8], n, "y");
+  std::vector<float> mul(c), add(c);
+  for (int64_t k = 0; k < c; k++) {
+    const double m = (scale ? scale[k] : 1.0) / std::sqrt(static_cast<double>(var[k]) + eps);
+    mul[k] = static_cast<float>(m);
+    add[k] = static_cast<float>((offset ? offset[k] : 0.0) - mean[k] * m);
+  }
+  const int64_t rows = n / c;
+  const float* __restrict mu = mul.data();
+  const float* __restrict ad = add.data();
+  const int threads = UseThreads(static_cast<double>(n));
+#pragma omp parallel for schedule(static) num_threads(threads)
+  for (int64_t r = 0; r < rows; r++) {
+    const float* __restrict xr = x + r * c;
+    float* __restrict yr = y + r * c;
+    for (int64_t k = 0; k < c; k++) yr[k] = xr[k] * mu[k] + ad[k];
+  }
+  return env.Undefined();
+}
+
 // ---------------------------------------------------------------- matrix products
 
 struct MatMul {
@@ -615,6 +758,9 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("maxPoolGrad", Napi::Function::New(env, Guarded<MaxPoolGrad>, "maxPoolGrad"));
   exports.Set("batchMatMul", Napi::Function::New(env, Guarded<BatchMatMul>, "batchMatMul"));
   exports.Set("tile", Napi::Function::New(env, Guarded<Tile>, "tile"));
+  exports.Set("binary", Napi::Function::New(env, Guarded<Binary>, "binary"));
+  exports.Set("reduce", Napi::Function::New(env, Guarded<Reduce>, "reduce"));
+  exports.Set("batchNorm", Napi::Function::New(env, Guarded<BatchNorm>, "batchNorm"));
   exports.Set("info", Napi::Function::New(env, Info, "info"));
   exports.Set("clearCache", Napi::Function::New(env, ClearCache, "clearCache"));
   return exports;
