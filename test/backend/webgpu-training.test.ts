@@ -1,14 +1,15 @@
 /**
  * A few real training steps of `cam` and `ours` (src/method/registry.ts, src/train/train-step.ts)
  * on the webgpu engine: finite loss that falls on a fixed batch, no tensor growth per step, and
- * the first steps' losses equal to the cpu backend's from the same weights and batch. Tiny shapes:
+ * the first steps' losses equal to the cpu backend's from the same weights and batch; and one step
+ * of every method in the registry against cpu. Tiny shapes:
  * in CI this runs on mesa's software adapter. Skips with the reason where no adapter exists.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs-core';
 import { initBackend } from '../../src/backend/select';
-import { createModel, type ModelConfig } from '../../src/method/registry';
+import { createModel, METHODS, type ModelConfig } from '../../src/method/registry';
 import { DEFAULT_OPTIMIZER, WsolOptimizer } from '../../src/train/optimizer';
 import { trainableVariables, trainStep } from '../../src/train/train-step';
 import { random } from '../helpers/numeric';
@@ -71,3 +72,14 @@ for (const method of ['cam', 'ours']) {
     });
   });
 }
+
+test('every method: one training step on webgpu has the cpu loss from the same weights, without leaks', async (t) => {
+  const why = await unavailable;
+  if (why) return t.skip(why);
+  for (const method of Object.keys(METHODS)) {
+    const gpu = await trajectory(method, 'webgpu', null, 2);
+    const cpu = await trajectory(method, 'cpu', gpu.initial, 1);
+    assert.ok(Number.isFinite(gpu.losses[0]) && Number.isFinite(gpu.losses[1]), `${method}: finite losses`);
+    assert.ok(Math.abs(gpu.losses[0] - cpu.losses[0]) < 1e-4 * Math.max(1, Math.abs(cpu.losses[0])), `${method}: webgpu ${gpu.losses[0]} vs cpu ${cpu.losses[0]}`);
+  }
+});
