@@ -12,7 +12,9 @@ import * as path from 'path';
 const ROOT = path.join(__dirname, '..', '..');
 
 test('automatic choice skips a software WebGPU adapter, names it, and the process exits', () => {
-  const script = "require('./src/backend/select').initBackend().then((i) => console.log(JSON.stringify(i)))";
+  const script =
+    "const before = globalThis.navigator; require('./src/backend/select').initBackend().then((i) => " +
+    "console.log(JSON.stringify({ ...i, navigatorKept: globalThis.navigator === before, gpuAfter: typeof globalThis.navigator?.gpu })))";
   const env = { ...process.env };
   delete env.WSOL_BACKEND;
   const r = spawnSync(process.execPath, ['--import', 'tsx', '-e', script], { cwd: ROOT, env, encoding: 'utf8', timeout: 120_000 });
@@ -25,6 +27,7 @@ test('automatic choice skips a software WebGPU adapter, names it, and the proces
   if (/software/.test(webgpu.reason)) {
     assert.equal(webgpu.ok, false, 'a software adapter is not chosen automatically');
     assert.match(webgpu.reason, /WSOL_BACKEND=webgpu/);
+    assert.ok(info.navigatorKept && info.gpuAfter === 'undefined', 'the refused probe restores navigator');
   }
   if (webgpu.ok) assert.ok(info.webgpuAdapter, 'the chosen adapter is named');
 });

@@ -13,8 +13,11 @@ export interface DawnGpu {
 }
 
 let loaded: DawnGpu | null = null;
+/** globalThis.navigator as it was before Dawn replaced it (restored by releaseDawn). */
+let previousNavigator: PropertyDescriptor | undefined;
 
 function setNavigatorGpu(gpu: GPU): void {
+  previousNavigator = Object.getOwnPropertyDescriptor(globalThis, 'navigator');
   const nav = (globalThis as { navigator?: object }).navigator;
   if (nav && (nav as { gpu?: unknown }).gpu === gpu) return;
   // Node 21+ defines a read-only `navigator` without `gpu`: replace it by an object that adds it.
@@ -54,4 +57,15 @@ export function loadDawn(): DawnGpu {
   setNavigatorGpu(gpu);
   loaded = { gpu, icd };
   return loaded;
+}
+
+/**
+ * Drops this process's Dawn GPU object and restores `navigator` when the webgpu engine is not
+ * used (automatic choice refused the adapter), so nothing else sees a half-set-up WebGPU.
+ */
+export function releaseDawn(): void {
+  if (!loaded || loaded.icd.note === 'navigator.gpu provided by the host') return;
+  if (previousNavigator) Object.defineProperty(globalThis, 'navigator', previousNavigator);
+  else delete (globalThis as { navigator?: unknown }).navigator;
+  loaded = null;
 }

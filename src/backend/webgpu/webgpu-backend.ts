@@ -11,7 +11,7 @@
 /// <reference types="@webgpu/types" />
 import * as tf from '@tensorflow/tfjs-core';
 import { keepAlive } from './dawn-events';
-import { loadDawn } from './dawn';
+import { loadDawn, releaseDawn } from './dawn';
 import { patchSyncRead } from './sync-read';
 import { VULKAN_LOADER_HINT, findLibrary } from './vulkan-icd';
 import { registerWebgpuKernels, WEBGPU_KERNELS } from './kernels/register';
@@ -94,17 +94,22 @@ export async function initWebgpu(opts: { allowSoftware: boolean }): Promise<Webg
     const dawn = loadDawn();
     gpu = dawn.gpu;
     icdNote = dawn.icd.note;
-    if (dawn.icd.problem) return { ok: false, reason: dawn.icd.problem, adapter: null };
+    if (dawn.icd.problem) {
+      releaseDawn();
+      return { ok: false, reason: dawn.icd.problem, adapter: null };
+    }
   } catch (err) {
     return { ok: false, reason: `the webgpu package (Dawn) failed to load: ${(err as Error).message.split('\n')[0]}`, adapter: null };
   }
   const adapter = await keepAlive(gpu.requestAdapter({ powerPreference: 'high-performance' }));
   if (!adapter) {
+    releaseDawn();
     const loader = typeof process !== 'undefined' && !findLibrary('libvulkan.so.1') ? `; ${VULKAN_LOADER_HINT}` : '';
     return { ok: false, reason: `no WebGPU adapter found (${icdNote})${loader}`, adapter: null };
   }
   const described = describeAdapter(adapter, icdNote);
   if (described.software && !opts.allowSoftware) {
+    releaseDawn();
     return {
       ok: false,
       reason: `only a software WebGPU adapter (${described.name}); set WSOL_BACKEND=webgpu to use it anyway`,
