@@ -12,6 +12,7 @@
  * pass sums the partial products. Channels-last only (the project's layout); dilation 1.
  */
 import * as tf from '@tensorflow/tfjs-core';
+import { im2colOfInput, im2colSnippet } from './im2col';
 import type { WebgpuKernelBackend, WebgpuProgram } from './program';
 import { chooseTiling, gemmDispatch, gemmKey, gemmSource, workgroupSize, type GemmShape, type GemmTiling } from './tiled-gemm';
 
@@ -64,28 +65,11 @@ class GemmProgram implements WebgpuProgram {
   }
 
   getUserCode(): string {
-    const c = this.c;
     return gemmSource(
       this.shape,
       this.plan.tiling,
-      `
-const H = ${c.inHeight}; const W = ${c.inWidth}; const CI = ${c.inChannels};
-const OH = ${c.outHeight}; const OW = ${c.outWidth}; const KW = ${c.filterWidth};
-const SH = ${c.strideHeight}; const SW = ${c.strideWidth}; const PT = ${c.padInfo.top}; const PL = ${c.padInfo.left};
-fn loadA(r : i32, pp : i32) -> f32 {
-  let ci = r % CI;
-  let t = r / CI;
-  let kw = t % KW;
-  let kh = t / KW;
-  let ox = pp % OW;
-  let t2 = pp / OW;
-  let oy = t2 % OH;
-  let b = t2 / OH;
-  let iy = oy * SH + kh - PT;
-  let ix = ox * SW + kw - PL;
-  if (iy < 0 || iy >= H || ix < 0 || ix >= W) { return 0.0; }
-  return x[((b * H + iy) * W + ix) * CI + ci];
-}
+      `${im2colSnippet(im2colOfInput(this.c))}
+fn loadA(r : i32, pp : i32) -> f32 { return im2col(pp, r); }
 fn loadB(pp : i32, cc : i32) -> f32 { return dy[pp * GN + cc]; }
 fn storeC(r : i32, cc : i32, split : i32, v : f32) { result[(split * GM + r) * GN + cc] = v; }
 `,

@@ -4,10 +4,12 @@
  *   dx[p, ci] = sum_r dy[b, iy + pt - kh, ix + pl - kw, co] * W[kh, kw, ci, co],
  *   p = (b, iy, ix), r = (kh, kw, co)
  *
- * (zero where the dy position falls outside). Strided convolutions go to the stock kernel
+ * (zero where the dy position falls outside): a stride-1 convolution of dy with the flipped
+ * filter, so A is the im2col of dy (im2col.ts). Strided convolutions go to the stock kernel
  * (`fallback`, tfjs's tiled program once the WEBGPU_USE_NAIVE_CONV2D_TRANSPOSE flag is off).
  */
 import * as tf from '@tensorflow/tfjs-core';
+import { im2colSnippet } from './im2col';
 import type { WebgpuKernelBackend, WebgpuProgram } from './program';
 import { chooseTiling, dispatchFits, gemmDispatch, gemmKey, gemmSource, workgroupSize, type GemmShape, type GemmTiling } from './tiled-gemm';
 
@@ -35,31 +37,24 @@ class InputGemmProgram implements WebgpuProgram {
 
   getUserCode(): string {
     const c = this.c;
+    // dx is the stride-1 convolution of dy with the filter flipped in space and transposed in
+    // channels: r = (kh', kw', co) reads W[KH-1-kh', KW-1-kw', ci, co].
+    const flipped = im2colSnippet({
+      src: 'dy', inHeight: c.outHeight, inWidth: c.outWidth, channels: c.outChannels, outHeight: c.inHeight, outWidth: c.inWidth,
+      filterWidth: c.filterWidth, strideHeight: 1, strideWidth: 1, padTop: c.filterHeight - 1 - c.padInfo.top, padLeft: c.filterWidth - 1 - c.padInfo.left,
+    });
     return gemmSource(
       this.shape,
       this.tiling,
-      `
-const H = ${c.inHeight}; const W_ = ${c.inWidth};
-const OH = ${c.outHeight}; const OW = ${c.outWidth}; const CO = ${c.outChannels}; const KW = ${c.filterWidth};
-const PT = ${c.padInfo.top}; const PL = ${c.padInfo.left};
-fn loadA(pp : i32, r : i32) -> f32 {
-  let co = r % CO;
-  let t = r / CO;
-  let kw = t % KW;
-  let kh = t / KW;
-  let ix = pp % W_;
-  let t2 = pp / W_;
-  let iy = t2 % H;
-  let b = t2 / H;
-  let oy = iy + PT - kh;
-  let ox = ix + PL - kw;
-  if (oy < 0 || oy >= OH || ox < 0 || ox >= OW) { return 0.0; }
-  return dy[((b * OH + oy) * OW + ox) * CO + co];
-}
+      `${flipped}
+const KH = ${c.filterHeight}; const KW = ${c.filterWidth}; const CO = ${c.outChannels};
+fn loadA(pp : i32, r : i32) -> f32 { return im2col(pp, r); }
 fn loadB(r : i32, ci : i32) -> f32 {
   let co = r % CO;
-  let khw = r / CO;
-  return W[(khw * GN + ci) * CO + co];
+  let t = r / CO;
+  let kh = KH - 1 - t / KW;
+  let kw = KW - 1 - t % KW;
+  return W[((kh * KW + kw) * GN + ci) * CO + co];
 }
 fn storeC(pp : i32, ci : i32, split : i32, v : f32) { result[pp * GN + ci] = v; }
 `,

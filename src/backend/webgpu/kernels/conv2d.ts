@@ -7,6 +7,7 @@
  * dilation 1, activation linear or relu; anything else goes to the stock kernel (`fallback`).
  */
 import * as tf from '@tensorflow/tfjs-core';
+import { im2colOfInput, im2colSnippet } from './im2col';
 import type { WebgpuKernelBackend, WebgpuProgram } from './program';
 import { chooseTiling, dispatchFits, gemmDispatch, gemmKey, gemmSource, workgroupSize, type GemmShape, type GemmTiling } from './tiled-gemm';
 
@@ -38,30 +39,13 @@ class ConvGemmProgram implements WebgpuProgram {
   }
 
   getUserCode(): string {
-    const c = this.c;
     const bias = this.hasBias ? ' + bias[cc]' : '';
     const value = this.relu ? `max(v${bias}, 0.0)` : `v${bias}`;
     return gemmSource(
       this.shape,
       this.tiling,
-      `
-const H = ${c.inHeight}; const W_ = ${c.inWidth}; const CI = ${c.inChannels};
-const OH = ${c.outHeight}; const OW = ${c.outWidth}; const KW = ${c.filterWidth};
-const SH = ${c.strideHeight}; const SW = ${c.strideWidth}; const PT = ${c.padInfo.top}; const PL = ${c.padInfo.left};
-fn loadA(pp : i32, r : i32) -> f32 {
-  let ci = r % CI;
-  let t = r / CI;
-  let kw = t % KW;
-  let kh = t / KW;
-  let ox = pp % OW;
-  let t2 = pp / OW;
-  let oy = t2 % OH;
-  let b = t2 / OH;
-  let iy = oy * SH + kh - PT;
-  let ix = ox * SW + kw - PL;
-  if (iy < 0 || iy >= H || ix < 0 || ix >= W_) { return 0.0; }
-  return x[((b * H + iy) * W_ + ix) * CI + ci];
-}
+      `${im2colSnippet(im2colOfInput(this.c))}
+fn loadA(pp : i32, r : i32) -> f32 { return im2col(pp, r); }
 fn loadB(r : i32, cc : i32) -> f32 { return W[r * GN + cc]; }
 fn storeC(pp : i32, cc : i32, split : i32, v : f32) { result[pp * GN + cc] = ${value}; }
 `,
