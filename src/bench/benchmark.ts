@@ -30,9 +30,9 @@ import { checkMemory, type MemoryReport } from './memory-check';
 import { buildMethodNet, METHOD_NETS, type MethodNet } from './method-nets';
 import { buildReferenceNet, forwardMacs, REFERENCE_NETS, type BuiltNet, type ReferenceNet } from './reference-nets';
 
-export type Engine = 'cpu' | 'native' | 'wasm' | 'wasm-forward' | 'torch' | 'torch-1t';
+export type Engine = 'cpu' | 'native' | 'wasm' | 'wasm-forward' | 'torch' | 'torch-1t' | 'webgpu';
 
-export const ENGINES: Engine[] = ['cpu', 'native', 'wasm', 'wasm-forward', 'torch', 'torch-1t'];
+export const ENGINES: Engine[] = ['cpu', 'native', 'wasm', 'wasm-forward', 'torch', 'torch-1t', 'webgpu'];
 export const DEFAULT_ENGINES: Engine[] = ['cpu', 'native', 'wasm', 'torch', 'torch-1t'];
 
 export interface BenchResult {
@@ -166,16 +166,16 @@ function median(xs: number[]): number {
 }
 
 /** Switches to the backend (and kernel set) of a tfjs engine. */
-async function useEngine(engine: 'cpu' | 'native' | 'wasm' | 'wasm-forward'): Promise<void> {
-  if (engine === 'cpu') {
-    await initBackend('cpu');
+async function useEngine(engine: 'cpu' | 'native' | 'wasm' | 'wasm-forward' | 'webgpu'): Promise<void> {
+  if (engine === 'cpu' || engine === 'webgpu') {
+    await initBackend(engine); // webgpu: only when asked for (--engines webgpu); a GPU's figures come from data-scripts/gpu-bench.sh
     return;
   }
   await initBackend('wasm');
   setNativeKernelsEnabled(engine === 'native');
 }
 
-async function timeTf(net: BenchNet, engine: 'cpu' | 'native' | 'wasm' | 'wasm-forward', steps: number, batch: number, warmUp: boolean): Promise<number> {
+async function timeTf(net: BenchNet, engine: 'cpu' | 'native' | 'wasm' | 'wasm-forward' | 'webgpu', steps: number, batch: number, warmUp: boolean): Promise<number> {
   await useEngine(engine);
   try {
     const built = net.build(batch);
@@ -290,7 +290,7 @@ export async function runBenchmark(options: Partial<BenchOptions> = {}): Promise
     const record = (engine: Engine, ms: number) => (rounds[engine] ??= []).push(ms);
     for (let round = 0; round < opts.rounds; round++) {
       for (const engine of engines) {
-        if (engine === 'native' || engine === 'wasm' || engine === 'wasm-forward') record(engine, await timeTf(net, engine, opts.steps, net.batch, true));
+        if (engine === 'native' || engine === 'wasm' || engine === 'wasm-forward' || engine === 'webgpu') record(engine, await timeTf(net, engine, opts.steps, net.batch, true));
         else if ((engine === 'torch' || engine === 'torch-1t') && spec !== null && typeof spec !== 'string') {
           record(engine, timeTorch(spec, opts.steps, engine === 'torch' ? opts.torchThreads : 1, opts.python));
         }
