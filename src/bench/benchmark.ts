@@ -79,7 +79,8 @@ export interface BenchReport {
   results: BenchResult[];
   perNet: Record<string, NetSummary>;
   torch: { available: boolean; python: string; threads: number; version: string | null };
-  native: { available: boolean; reason: string; threads: number | null };
+  /** threadsInUse: what the thread policy chose at the end of the run (src/backend/native/thread-policy.ts). */
+  native: { available: boolean; reason: string; threads: number | null; threadsInUse: number | null };
   /** XNNPACK threads of the wasm engine (see src/backend/wasm-threads.ts). */
   wasm: { simd: boolean | null; threads: number | null };
   /** The machine, to read the numbers against: a shared machine's times are noisy. */
@@ -120,7 +121,7 @@ export interface BenchOptions {
   onProgress?: (line: string) => void;
 }
 
-export const DEFAULT_BENCH: BenchOptions = { steps: 3, rounds: 3, cpuSteps: 1, cpuBatch: 2, torchThreads: 2, python: '/usr/bin/python3', profile: false, memorySteps: 0 };
+export const DEFAULT_BENCH: BenchOptions = { steps: 3, rounds: 3, cpuSteps: 1, cpuBatch: 1, torchThreads: 2, python: '/usr/bin/python3', profile: false, memorySteps: 0 };
 
 /** The acceptance bound: a training step at most this many times PyTorch's (2 threads). */
 export const ACCEPTANCE_RATIO = 1.5;
@@ -339,7 +340,7 @@ export async function runBenchmark(options: Partial<BenchOptions> = {}): Promise
     results,
     perNet,
     torch: { available: hasTorch, python: opts.python, threads: opts.torchThreads, version },
-    native: { available: native.active, reason: native.reason, threads: native.threads },
+    native: { available: native.active, reason: native.reason, threads: native.threads, threadsInUse: nativeStatus().threadsInUse },
     wasm: { simd: info?.tfBackend === 'wasm' ? info.wasmSimd : null, threads },
     machine: { cpus: os.cpus().length, model: os.cpus()[0]?.model ?? 'unknown', loadAverage: os.loadavg() },
     ...(opts.profile ? { profile } : {}),

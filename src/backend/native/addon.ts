@@ -19,8 +19,10 @@ export interface NativeAddon {
   binary(heap: Uint8Array, params: Float64Array): void;
   reduce(heap: Uint8Array, params: Float64Array): void;
   batchNorm(heap: Uint8Array, params: Float64Array): void;
-  info(): { onednn: string; cpuRuntime: string; threads: number; isa: number; cachedPrimitives: number };
+  info(): { onednn: string; cpuRuntime: string; threads: number; bigWorkThreads: number; isa: number; cachedPrimitives: number };
   clearCache(): void;
+  /** Threads for big operations (1..info().threads); returns the number set. */
+  setThreads(n: number): number;
 }
 
 export interface NativeLoad {
@@ -67,7 +69,7 @@ export function loadNativeAddon(): NativeLoad {
       // eslint-disable-next-line @typescript-eslint/no-var-requires
       const addon = require(file) as NativeAddon;
       const i = addon.info();
-      loaded = { addon, path: file, reason: `oneDNN ${i.onednn} (${i.cpuRuntime}, ${i.threads} threads)` };
+      loaded = { addon, path: file, reason: `oneDNN ${i.onednn} (${i.cpuRuntime}, up to ${i.threads} threads, fewer while other programs keep the cores busy)` };
     } catch (err) {
       loaded = { addon: null, path: file, reason: `failed to load ${file}: ${(err as Error).message.split('\n')[0]}` };
     }

@@ -10,6 +10,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import type { KernelArgs } from '../kernels/wasm-compose';
 import { loadNativeAddon, type NativeAddon } from './addon';
 import { NATIVE_KERNELS } from './kernels';
+import { ThreadGovernor } from './thread-policy';
 
 export interface NativeStatus {
   /** True when the addon is loaded, its kernels are registered and enabled. */
@@ -17,8 +18,10 @@ export interface NativeStatus {
   /** Why native kernels run or do not (for `wsol info`). */
   reason: string;
   kernels: string[];
-  /** OpenMP threads the addon uses (null without the addon). */
+  /** OpenMP's maximum threads (null without the addon). */
   threads: number | null;
+  /** Threads big operations use now (thread-policy.ts; null without the addon). */
+  threadsInUse: number | null;
   /** Per kernel: calls run natively and calls that fell back to wasm. */
   calls: Record<string, { native: number; fallback: number }>;
   /** The last native error, per kernel, if any. */
@@ -26,6 +29,7 @@ export interface NativeStatus {
 }
 
 let registered = false;
+let governor: ThreadGovernor | null = null;
 let enabled = true;
 const calls: Record<string, { native: number; fallback: number }> = {};
 const errors: Record<string, string> = {};
@@ -35,6 +39,7 @@ function wrap(name: string, addon: NativeAddon, fallback: tf.KernelFunc): tf.Ker
   const body = NATIVE_KERNELS[name];
   return ((args: KernelArgs) => {
     if (enabled) {
+      governor?.tick();
       try {
         const out = body(addon, args, name);
         if (out) {
@@ -58,6 +63,7 @@ export function registerNativeKernels(): NativeStatus {
   if (registered) return nativeStatus();
   const { addon } = loadNativeAddon();
   if (!addon) return nativeStatus();
+  governor = new ThreadGovernor(addon.info().threads, (n) => addon.setThreads(n));
   for (const name of Object.keys(NATIVE_KERNELS)) {
     const previous = tf.getKernel(name, 'wasm');
     if (!previous) throw new Error(`registerNativeKernels: the wasm backend has no ${name} kernel to wrap; load @tensorflow/tfjs-backend-wasm first`);
@@ -87,6 +93,7 @@ export function nativeStatus(): NativeStatus {
     reason,
     kernels: registered ? Object.keys(NATIVE_KERNELS) : [],
     threads: load.addon ? load.addon.info().threads : null,
+    threadsInUse: load.addon ? load.addon.info().bigWorkThreads : null,
     calls: JSON.parse(JSON.stringify(calls)),
     errors: { ...errors },
   };

@@ -41,11 +41,14 @@ dnnl::stream& Stream() {
 // small ones. A parallel region costs a fork and a join, and on a busy machine the second thread
 // may wait a whole scheduler time slice for a core: for small operations that costs far more than
 // it saves (measured: a 16 px step went from 70 ms on wasm to 250 ms natively under load).
+// The number used for big operations can be lowered at run time (setThreads) when the machine is
+// busy with other work: then a second thread mostly waits for a core.
 const int kMaxThreads = omp_get_max_threads();
+int bigWorkThreads = kMaxThreads;
 constexpr double kSmallWork = 4e6;  // multiply-adds (or elements for pooling) below which one thread runs
 
 int UseThreads(double work) {
-  const int t = work < kSmallWork ? 1 : kMaxThreads;
+  const int t = work < kSmallWork ? 1 : bigWorkThreads;
   omp_set_num_threads(t);
   return t;
 }
@@ -720,12 +723,22 @@ Napi::Value Info(const Napi::CallbackInfo& info) {
   o.Set("onednn", std::to_string(v->major) + "." + std::to_string(v->minor) + "." + std::to_string(v->patch));
   o.Set("cpuRuntime", v->cpu_runtime == DNNL_RUNTIME_OMP ? "OpenMP" : v->cpu_runtime == DNNL_RUNTIME_TBB ? "TBB" : "other");
   o.Set("threads", kMaxThreads);
+  o.Set("bigWorkThreads", bigWorkThreads);
   o.Set("smallWorkThreshold", kSmallWork);
   int isa = static_cast<int>(dnnl::get_effective_cpu_isa());
   o.Set("isa", isa);
   size_t cached = convForwardCache.size() + convBackwardDataCache.size() + convBackwardWeightsCache.size() + matMulCache.size();
   o.Set("cachedPrimitives", static_cast<double>(cached));
   return o;
+}
+
+// setThreads(n): threads for big operations, 1..OpenMP's maximum; returns the number set.
+Napi::Value SetThreads(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  if (!info[0].IsNumber()) throw Napi::TypeError::New(env, "wsol_native.setThreads: argument must be a number");
+  const int n = info[0].As<Napi::Number>().Int32Value();
+  bigWorkThreads = std::max(1, std::min(kMaxThreads, n));
+  return Napi::Number::New(env, bigWorkThreads);
 }
 
 // clearCache(): drops every cached primitive (tests; frees their scratch memory).
@@ -763,6 +776,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("batchNorm", Napi::Function::New(env, Guarded<BatchNorm>, "batchNorm"));
   exports.Set("info", Napi::Function::New(env, Info, "info"));
   exports.Set("clearCache", Napi::Function::New(env, ClearCache, "clearCache"));
+  exports.Set("setThreads", Napi::Function::New(env, Guarded<SetThreads>, "setThreads"));
   return exports;
 }
 
