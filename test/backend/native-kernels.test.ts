@@ -270,6 +270,13 @@ test('Identity shares the buffer: a clone outlives its source, and nothing leaks
   const x = tf.tensor2d([1, 2, 3, 4, -5, 6], [2, 3]);
   const y = tf.clone(x);
   assert.equal(nativeCalls('Identity'), before + 1);
+  // A cast to the same dtype shares the buffer too; a real cast converts.
+  const castCalls = nativeCalls('Cast');
+  const same = tf.cast(x, 'float32');
+  const ints = tf.cast(x, 'int32');
+  assert.equal(nativeCalls('Cast'), castCalls + 1);
+  assert.deepEqual(Array.from(ints.dataSync()), [1, 2, 3, 4, -5, 6]);
+  tf.dispose([same, ints]);
   x.dispose();
   assert.deepEqual(Array.from(y.dataSync()), [1, 2, 3, 4, -5, 6]);
   const z = tf.tidy(() => tf.add(tf.clone(y), 1));

@@ -233,6 +233,13 @@ export const identityShared: NativeBody = (_addon, args) => {
   return { dataId: x.dataId, shape: x.shape, dtype: x.dtype };
 };
 
+/** Cast to the dtype a tensor already has (every ReLU gradient casts its float32 step mask): no copy. */
+export const castSameDtype: NativeBody = (addon, args) => {
+  const { x } = args.inputs as { x: Info };
+  const { dtype } = (args.attrs ?? {}) as unknown as tf.CastAttrs;
+  return dtype === x.dtype ? identityShared(addon, args, 'Identity') : null;
+};
+
 /** Kernel name -> native body, in the order of the training profile. */
 export const NATIVE_KERNELS: Record<string, NativeBody> = {
   Conv2D: conv2dNative,
@@ -244,6 +251,7 @@ export const NATIVE_KERNELS: Record<string, NativeBody> = {
   BatchMatMul: batchMatMulNative,
   Tile: tileNative,
   Identity: identityShared,
+  Cast: castSameDtype,
   Add: binaryNative,
   Sub: binaryNative,
   Multiply: binaryNative,

@@ -513,6 +513,15 @@ Napi::Value Tile(const Napi::CallbackInfo& info) {
   const int64_t last = in[rank - 1];
   const int64_t rows = outSize / out[rank - 1];
   const int threads = UseThreads(static_cast<double>(outSize));
+  if (inSize == last) {  // one input row (e.g. a per-channel vector), repeated everywhere
+    const int64_t width = out[rank - 1];
+#pragma omp parallel for schedule(static) num_threads(threads)
+    for (int64_t r = 0; r < rows; r++) {
+      float* to = y + r * width;
+      for (int64_t k = 0; k < reps[rank - 1]; k++) std::copy(x, x + last, to + k * last);
+    }
+    return env.Undefined();
+  }
 #pragma omp parallel for schedule(static) num_threads(threads)
   for (int64_t r = 0; r < rows; r++) {
     // Input row of output row r: each axis index modulo the input's size on that axis.
