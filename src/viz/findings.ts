@@ -62,10 +62,16 @@ export function trainingFindings(input: TrainingFindingsInput): string[] {
         : `The fusion gate let images through from epoch ${first + 1} on (share per epoch ${gate.map((v) => v.toFixed(2)).join(', ')}).`,
     );
   }
-  const fuse = history.map((r) => r.terms.fuse).filter((v): v is number => typeof v === 'number');
-  if (fuse.length >= 2) {
-    const [a, b] = [fuse[0], fuse[fuse.length - 1]];
-    out.push(`The fusion term went from ${a.toFixed(3)} (epoch 1) to ${b.toFixed(3)} (epoch ${fuse.length}): ${b < a ? 'the full-image maps moved towards the target' : 'it did not fall, so the full-image maps did not move towards the target'}.`);
+  // The fusion term is a mean over the images that passed the gate: compare only epochs where most did.
+  const settled = history.map((r, i) => ({ i, fuse: r.terms.fuse, gate: r.terms.fuseGate ?? 1 })).filter((r) => typeof r.fuse === 'number' && r.gate >= 0.5);
+  if (settled.length >= 2) {
+    const [a, b] = [settled[0], settled[settled.length - 1]];
+    out.push(
+      `Over the epochs in which most images passed the gate, the fusion term went from ${a.fuse.toFixed(3)} (epoch ${a.i + 1}) to ${b.fuse.toFixed(3)} (epoch ${b.i + 1}): ` +
+        (b.fuse < a.fuse ? 'the full-image maps moved towards the target.' : 'it did not fall, so the full-image maps did not move closer to the target.'),
+    );
+  } else if (gate.length > 0) {
+    out.push('Most images passed the gate in fewer than two epochs, too few to tell whether the fusion term fell.');
   }
   const first = agreement[0];
   const end = agreement.at(-1);

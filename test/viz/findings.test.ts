@@ -39,6 +39,10 @@ test('training findings quote the measured values and call chance by its name', 
   assert.match(learned, /Quick mode/);
   assert.match(learned, /learned: validation Top-1 90\.0%/);
   assert.match(learned, /from epoch 1 on \(share per epoch 0\.20, 0\.70\)/);
+  // The fusion term is compared only over epochs where most images passed the gate.
+  const gated = trainingFindings({ history: [epoch(1, 60, { fuse: 0.05, fuseGate: 0.1 }), epoch(2, 90, { fuse: 0.2, fuseGate: 0.6 }), epoch(3, 95, { fuse: 0.1, fuseGate: 0.9 })], agreement: [], numClasses: 8, threshold: 0.5, quick: false }).join('\n');
+  assert.match(gated, /fusion term went from 0\.200 \(epoch 2\) to 0\.100 \(epoch 3\): the full-image maps moved towards the target/);
+  assert.match(learned, /fewer than two epochs, too few to tell/);
 });
 
 test('comparison findings: a difference within the seed spread is no conclusion, a larger one is', () => {
