@@ -44,6 +44,12 @@ export interface BenchResult {
   gflops: number | null;
   /** Present when the time was measured at this smaller batch and scaled to the net's batch. */
   measuredBatch?: number;
+  /**
+   * Process CPU time per step, all threads (mean over the timed steps; median over rounds). Unlike
+   * the wall time it barely moves when other programs load the machine; with 1 thread it is the
+   * wall time an idle machine would give.
+   */
+  cpuMsPerStep?: number;
 }
 
 /** Ratios of step times; null where an engine did not run (or PyTorch has no twin of the net). */
@@ -176,7 +182,12 @@ async function useEngine(engine: 'cpu' | 'native' | 'wasm' | 'wasm-forward' | 'w
   setNativeKernelsEnabled(engine === 'native');
 }
 
-async function timeTf(net: BenchNet, engine: 'cpu' | 'native' | 'wasm' | 'wasm-forward' | 'webgpu', steps: number, batch: number, warmUp: boolean): Promise<number> {
+interface Timing {
+  ms: number;
+  cpuMs: number;
+}
+
+async function timeTf(net: BenchNet, engine: 'cpu' | 'native' | 'wasm' | 'wasm-forward' | 'webgpu', steps: number, batch: number, warmUp: boolean): Promise<Timing> {
   await useEngine(engine);
   try {
     const built = net.build(batch);
@@ -184,12 +195,14 @@ async function timeTf(net: BenchNet, engine: 'cpu' | 'native' | 'wasm' | 'wasm-f
       const run = () => (engine === 'wasm-forward' ? built.forward() : built.step(1e-3));
       if (warmUp) run();
       const times: number[] = [];
+      const cpu0 = process.cpuUsage();
       for (let i = 0; i < steps; i++) {
         const t0 = performance.now();
         run();
         times.push(performance.now() - t0);
       }
-      return median(times);
+      const cpu = process.cpuUsage(cpu0);
+      return { ms: median(times), cpuMs: (cpu.user + cpu.system) / 1000 / steps };
     } finally {
       built.dispose();
     }
@@ -222,13 +235,13 @@ export function torchVersion(python: string): string | null {
   return r.status === 0 ? r.stdout.trim() : null;
 }
 
-function timeTorch(spec: object, steps: number, threads: number, python: string): number {
+function timeTorch(spec: object, steps: number, threads: number, python: string): Timing {
   const script = path.join(__dirname, 'torch_step.py');
   const r = spawnSync(python, [script, JSON.stringify(spec), String(steps), String(threads)], { encoding: 'utf8' });
   if (r.status !== 0) throw new Error(`PyTorch benchmark (${script}) failed: ${r.stderr.trim().split('\n').pop()}`);
-  const parsed = JSON.parse(r.stdout.trim().split('\n').pop() as string) as { msPerStep: number };
+  const parsed = JSON.parse(r.stdout.trim().split('\n').pop() as string) as { msPerStep: number; cpuMsPerStep: number };
   if (!(parsed.msPerStep > 0)) throw new Error(`PyTorch benchmark returned no timing: ${r.stdout.trim()}`);
-  return parsed.msPerStep;
+  return { ms: parsed.msPerStep, cpuMs: parsed.cpuMsPerStep };
 }
 
 function selectNets(opts: BenchOptions): BenchNet[] {
@@ -271,15 +284,16 @@ export async function runBenchmark(options: Partial<BenchOptions> = {}): Promise
   const perNet: Record<string, NetSummary> = {};
   const profile: Record<string, KernelTime[]> = {};
   for (const net of nets) {
-    const add = (engine: Engine, ms: number, flopFactor: number, measuredBatch?: number) => {
+    const add = (engine: Engine, ms: number, flopFactor: number, measuredBatch?: number, cpuMs?: number) => {
       const gflops = net.macs === null ? null : (2 * net.macs * flopFactor) / (ms * 1e6);
       const r: BenchResult = { net: net.name, engine, msPerStep: ms, imagesPerSec: (net.batch * 1000) / ms, gflops };
       if (measuredBatch !== undefined) r.measuredBatch = measuredBatch;
+      if (cpuMs !== undefined) r.cpuMsPerStep = cpuMs;
       results.push(r);
       opts.onProgress?.(`${net.name} ${engine}: ${ms.toFixed(1)} ms/step` + (measuredBatch !== undefined ? ` (timed at batch ${measuredBatch}, scaled)` : ''));
     };
     const cpuBatch = Math.min(opts.cpuBatch, net.batch);
-    if (engines.includes('cpu')) add('cpu', ((await timeTf(net, 'cpu', opts.cpuSteps, cpuBatch, false)) * net.batch) / cpuBatch, 3, cpuBatch < net.batch ? cpuBatch : undefined);
+    if (engines.includes('cpu')) add('cpu', ((await timeTf(net, 'cpu', opts.cpuSteps, cpuBatch, false)).ms * net.batch) / cpuBatch, 3, cpuBatch < net.batch ? cpuBatch : undefined);
     let torchNote: string | undefined;
     let spec: object | string | null = null;
     if (wantTorch) {
@@ -287,8 +301,8 @@ export async function runBenchmark(options: Partial<BenchOptions> = {}): Promise
       spec = hasTorch ? net.torchSpec() : `PyTorch is not available (${opts.python} cannot import torch)`;
       if (typeof spec === 'string') torchNote = spec;
     }
-    const rounds: Partial<Record<Engine, number[]>> = {};
-    const record = (engine: Engine, ms: number) => (rounds[engine] ??= []).push(ms);
+    const rounds: Partial<Record<Engine, Timing[]>> = {};
+    const record = (engine: Engine, t: Timing) => (rounds[engine] ??= []).push(t);
     for (let round = 0; round < opts.rounds; round++) {
       for (const engine of engines) {
         if (engine === 'native' || engine === 'wasm' || engine === 'wasm-forward' || engine === 'webgpu') record(engine, await timeTf(net, engine, opts.steps, net.batch, true));
@@ -299,7 +313,7 @@ export async function runBenchmark(options: Partial<BenchOptions> = {}): Promise
     }
     for (const engine of engines) {
       const times = rounds[engine];
-      if (times) add(engine, median(times), engine === 'wasm-forward' ? 1 : 3);
+      if (times) add(engine, median(times.map((t) => t.ms)), engine === 'wasm-forward' ? 1 : 3, undefined, median(times.map((t) => t.cpuMs)));
     }
     if (opts.profile) {
       await useEngine(trainingEngine);

@@ -1,6 +1,7 @@
 """Times a training step of one of the benchmark's nets in PyTorch (CPU).
 
-Usage: python3 torch_step.py NET_SPEC_JSON STEPS THREADS  -> prints {"msPerStep": ...} as JSON.
+Usage: python3 torch_step.py NET_SPEC_JSON STEPS THREADS  -> prints {"msPerStep": ..., "cpuMsPerStep": ...}
+as JSON: the median wall time of a step and the process CPU time per step (all threads).
 
 NET_SPEC_JSON has name, inputSize, batch, classes and layers, plus optional head and optimizer:
 - a reference net (src/bench/reference-nets.ts): layers {"kind": "conv", "cin", "cout"} (3x3 'same'
@@ -93,14 +94,16 @@ def main():
 
     step()  # warm-up
     times = []
+    cpu0 = time.process_time()
     for _ in range(steps):
         t0 = time.perf_counter()
         step()
         times.append((time.perf_counter() - t0) * 1000)
+    cpu_ms = (time.process_time() - cpu0) * 1000 / steps
     times.sort()
     mid = len(times) // 2
     median = times[mid] if len(times) % 2 else (times[mid - 1] + times[mid]) / 2
-    print(json.dumps({"msPerStep": median}))
+    print(json.dumps({"msPerStep": median, "cpuMsPerStep": cpu_ms}))
 
 
 if __name__ == "__main__":

@@ -8,12 +8,13 @@ function formatReport(report: BenchReport): string {
       'times on a shared machine are noisy',
     `native engine: ${report.native.available ? 'yes' : 'no'} (${report.native.reason})`,
     '',
-    'net        engine        ms/step   images/s   GFLOP/s',
+    'net        engine        ms/step  CPU ms/step   images/s   GFLOP/s',
   ];
   for (const r of report.results) {
     const note = r.measuredBatch !== undefined ? `   (timed at batch ${r.measuredBatch}, scaled)` : '';
     const gflops = r.gflops === null ? '-' : r.gflops.toFixed(2);
-    lines.push(`${r.net.padEnd(10)} ${r.engine.padEnd(12)} ${r.msPerStep.toFixed(1).padStart(8)} ${r.imagesPerSec.toFixed(1).padStart(10)} ${gflops.padStart(9)}${note}`);
+    const cpu = r.cpuMsPerStep === undefined ? '-' : r.cpuMsPerStep.toFixed(1);
+    lines.push(`${r.net.padEnd(10)} ${r.engine.padEnd(12)} ${r.msPerStep.toFixed(1).padStart(8)} ${cpu.padStart(12)} ${r.imagesPerSec.toFixed(1).padStart(10)} ${gflops.padStart(9)}${note}`);
   }
   lines.push('');
   const x = (v: number | null, digits = 2) => (v === null ? 'n/a' : `${v.toFixed(digits)}x`);
