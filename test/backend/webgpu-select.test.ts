@@ -8,6 +8,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'child_process';
 import * as path from 'path';
+import { probeAdapter } from '../../src/backend/webgpu/adapter-probe';
 
 const ROOT = path.join(__dirname, '..', '..');
 
@@ -30,4 +31,11 @@ test('automatic choice skips a software WebGPU adapter, names it, and the proces
     assert.ok(info.navigatorKept && info.gpuAfter === 'undefined', 'the refused probe restores navigator');
   }
   if (webgpu.ok) assert.ok(info.webgpuAdapter, 'the chosen adapter is named');
+});
+
+test('a failing adapter probe is a skipped engine with its reason, not a dead process', () => {
+  const r = probeAdapter(process.env, ['backend=no-such-backend']);
+  assert.equal(r.ok, false);
+  if (!r.ok) assert.match(r.reason, /probe failed|crashed/);
+  console.log(`probe with a bogus Dawn backend: ${r.ok ? 'ok' : r.reason}`);
 });

@@ -13,6 +13,7 @@ export interface DawnGpu {
 }
 
 let loaded: DawnGpu | null = null;
+let icdChoice: IcdChoice | null = null;
 /** globalThis.navigator as it was before Dawn replaced it (restored by releaseDawn). */
 let previousNavigator: PropertyDescriptor | undefined;
 
@@ -35,6 +36,17 @@ export function dawnOptions(env: NodeJS.ProcessEnv = process.env): string[] {
   return (env.WSOL_DAWN_OPTIONS ?? '').split(';').map((s) => s.trim()).filter(Boolean);
 }
 
+/** The Vulkan ICD choice for this process (made once: it may write a temp ICD json). */
+export function vulkanIcdChoice(): IcdChoice {
+  if (!icdChoice) icdChoice = chooseVulkanIcd();
+  return icdChoice;
+}
+
+/** Whether WebGPU comes from the host (a browser, or a caller that set navigator.gpu). */
+export function hostProvidesWebgpu(): boolean {
+  return !loaded && !!(globalThis as { navigator?: { gpu?: GPU } }).navigator?.gpu;
+}
+
 /** The process's Dawn GPU object (loading dawn.node on the first call). */
 export function loadDawn(): DawnGpu {
   if (loaded) return loaded;
@@ -43,7 +55,7 @@ export function loadDawn(): DawnGpu {
     loaded = { gpu: existing, icd: { env: {}, note: 'navigator.gpu provided by the host' } };
     return loaded;
   }
-  const icd = chooseVulkanIcd();
+  const icd = vulkanIcdChoice();
   for (const [k, v] of Object.entries(icd.env)) process.env[k] = v;
   installDawnEventHook();
   // The `webgpu` package is an ES module; Node >= 20.19 loads it through require().

@@ -4,6 +4,7 @@
  * `initWebgpu({ allowSoftware })` asks for a high-performance adapter. A CPU/software adapter
  * (lavapipe, SwiftShader: `info.isFallbackAdapter` or architecture "software") is refused unless
  * `allowSoftware` (WSOL_BACKEND=webgpu, tests): it is correct but far slower than the CPU engines.
+ * The automatic choice first looks at the adapter from a child process (adapter-probe.ts).
  * The device is created here rather than by tfjs's own factory so the adapter can be inspected
  * first; the request mirrors tfjs's (timestamp queries when offered, the adapter's limits).
  * Then this project's WGSL kernels replace stock ones (kernels/register.ts).
@@ -11,7 +12,8 @@
 /// <reference types="@webgpu/types" />
 import * as tf from '@tensorflow/tfjs-core';
 import { keepAlive } from './dawn-events';
-import { loadDawn, releaseDawn } from './dawn';
+import { probeAdapter } from './adapter-probe';
+import { dawnOptions, hostProvidesWebgpu, loadDawn, releaseDawn, vulkanIcdChoice } from './dawn';
 import { patchSyncRead } from './sync-read';
 import { VULKAN_LOADER_HINT, findLibrary } from './vulkan-icd';
 import { registerWebgpuKernels, WEBGPU_KERNELS } from './kernels/register';
@@ -41,8 +43,9 @@ export function isSoftwareAdapter(info: { vendor?: string; architecture?: string
   return /software|llvmpipe|lavapipe|swiftshader/.test(text);
 }
 
-function describeAdapter(adapter: GPUAdapter, icd: string): WebgpuAdapter {
-  const info = (adapter as GPUAdapter & { info: GPUAdapterInfo & { isFallbackAdapter?: boolean } }).info;
+type AdapterInfoLike = { vendor: string; architecture: string; device: string; description: string; isFallbackAdapter?: boolean };
+
+function describeAdapter(info: AdapterInfoLike, icd: string): WebgpuAdapter {
   // Dawn puts the GPU's name in `device` and the driver in `description` ("NVIDIA: 580.159.04 ...").
   const label = [info.device, info.description].filter(Boolean).join(', ') || info.vendor || 'unknown adapter';
   return {
@@ -74,6 +77,15 @@ async function requestDevice(adapter: GPUAdapter): Promise<GPUDevice> {
   );
 }
 
+function refuseSoftware(a: WebgpuAdapter): WebgpuResult {
+  return { ok: false, reason: `only a software WebGPU adapter (${a.name}); set WSOL_BACKEND=webgpu to use it anyway`, adapter: a };
+}
+
+function noAdapter(icdNote: string): WebgpuResult {
+  const loader = typeof process !== 'undefined' && !findLibrary('libvulkan.so.1') ? `; ${VULKAN_LOADER_HINT}` : '';
+  return { ok: false, reason: `no WebGPU adapter found (${icdNote})${loader}`, adapter: null };
+}
+
 /** The adapter the webgpu engine runs on, or null before it was chosen. */
 export function webgpuAdapter(): WebgpuAdapter | null {
   return adapterInUse;
@@ -87,6 +99,16 @@ export async function initWebgpu(opts: { allowSoftware: boolean }): Promise<Webg
   if (adapterInUse && tf.findBackend('webgpu')) {
     if (!(await tf.setBackend('webgpu'))) return { ok: false, reason: 'tf.setBackend("webgpu") returned false', adapter: adapterInUse };
     return { ok: true, reason: `webgpu on ${adapterInUse.name}`, adapter: adapterInUse };
+  }
+  if (!opts.allowSoftware && !hostProvidesWebgpu()) {
+    // Automatic choice: look from a child process first (a crashing driver must not take wsol down).
+    const icd = vulkanIcdChoice();
+    if (icd.problem) return { ok: false, reason: icd.problem, adapter: null };
+    const probe = probeAdapter({ ...process.env, ...icd.env }, dawnOptions());
+    if (!probe.ok) return { ok: false, reason: probe.reason, adapter: null };
+    if (!probe.adapter) return noAdapter(icd.note);
+    const probed = describeAdapter(probe.adapter, icd.note);
+    if (probed.software) return refuseSoftware(probed);
   }
   let gpu: GPU;
   let icdNote: string;
@@ -104,17 +126,12 @@ export async function initWebgpu(opts: { allowSoftware: boolean }): Promise<Webg
   const adapter = await keepAlive(gpu.requestAdapter({ powerPreference: 'high-performance' }));
   if (!adapter) {
     releaseDawn();
-    const loader = typeof process !== 'undefined' && !findLibrary('libvulkan.so.1') ? `; ${VULKAN_LOADER_HINT}` : '';
-    return { ok: false, reason: `no WebGPU adapter found (${icdNote})${loader}`, adapter: null };
+    return noAdapter(icdNote);
   }
-  const described = describeAdapter(adapter, icdNote);
+  const described = describeAdapter((adapter as GPUAdapter & { info: AdapterInfoLike }).info, icdNote);
   if (described.software && !opts.allowSoftware) {
     releaseDawn();
-    return {
-      ok: false,
-      reason: `only a software WebGPU adapter (${described.name}); set WSOL_BACKEND=webgpu to use it anyway`,
-      adapter: described,
-    };
+    return refuseSoftware(described);
   }
   try {
     const device = await requestDevice(adapter);
