@@ -14,7 +14,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { im2colOfInput, im2colSnippet } from './im2col';
 import type { WebgpuKernelBackend, WebgpuProgram } from './program';
-import { chooseTiling, gemmDispatch, gemmKey, gemmSource, workgroupSize, type GemmShape, type GemmTiling } from './tiled-gemm';
+import { chooseTiling, GemmProgram, type GemmShape, type GemmTiling } from './tiled-gemm';
 
 /** Workgroups to aim for across (tiles x splits): a few per multiprocessor on a large GPU. */
 const TARGET_WORKGROUPS = 1024;
@@ -43,38 +43,15 @@ export function planBackpropFilter(convInfo: tf.backend_util.Conv2DInfo): Backpr
   return { m, n, p, splits, chunk, tiling };
 }
 
-class GemmProgram implements WebgpuProgram {
-  variableNames = ['x', 'dy'];
-  outputShape: number[];
-  shaderKey: string;
-  dispatchLayout = { x: [2], y: [1], z: [0] };
-  dispatch: [number, number, number];
-  workgroupSize: [number, number, number];
-  private readonly shape: GemmShape;
-
-  constructor(
-    private readonly c: tf.backend_util.Conv2DInfo,
-    private readonly plan: BackpropFilterPlan,
-  ) {
-    this.outputShape = plan.splits > 1 ? [plan.splits, plan.m, plan.n] : c.filterShape;
-    this.shape = { m: plan.m, n: plan.n, k: plan.p, kChunk: plan.chunk, aContiguous: 'm', bContiguous: 'n' };
-    this.dispatch = gemmDispatch(this.shape, plan.tiling);
-    this.workgroupSize = workgroupSize(plan.tiling);
-    const g = [c.inHeight, c.inWidth, c.inChannels, c.outHeight, c.outWidth, c.filterWidth, c.strideHeight, c.strideWidth, c.padInfo.top, c.padInfo.left];
-    this.shaderKey = `wsolConv2DBackpropFilter_${g.join('_')}_${gemmKey(this.shape, plan.tiling)}`;
-  }
-
-  getUserCode(): string {
-    return gemmSource(
-      this.shape,
-      this.plan.tiling,
-      `${im2colSnippet(im2colOfInput(this.c))}
+function filterGradientProgram(c: tf.backend_util.Conv2DInfo, plan: BackpropFilterPlan): GemmProgram {
+  const functions = `${im2colSnippet(im2colOfInput(c))}
 fn loadA(r : i32, pp : i32) -> f32 { return im2col(pp, r); }
 fn loadB(pp : i32, cc : i32) -> f32 { return dy[pp * GN + cc]; }
 fn storeC(r : i32, cc : i32, split : i32, v : f32) { result[(split * GM + r) * GN + cc] = v; }
-`,
-    );
-  }
+`;
+  const shape: GemmShape = { m: plan.m, n: plan.n, k: plan.p, kChunk: plan.chunk, aContiguous: 'm', bContiguous: 'n' };
+  const outputShape = plan.splits > 1 ? [plan.splits, plan.m, plan.n] : c.filterShape;
+  return new GemmProgram(['x', 'dy'], outputShape, shape, plan.tiling, 'wsolConv2DBackpropFilter', functions);
 }
 
 /** Sums partials[s, i] over s into out[i]. */
@@ -121,7 +98,7 @@ export function conv2dBackpropFilterWebgpu(args: {
   if (attrs.dataFormat === 'NCHW') throw new Error('webgpu Conv2DBackpropFilter: NCHW is not supported (the project uses NHWC)');
   const convInfo = tf.backend_util.computeConv2DInfo(x.shape as [number, number, number, number], attrs.filterShape, attrs.strides, 1, attrs.pad, attrs.dimRoundingMode, false, 'channelsLast');
   const plan = planBackpropFilter(convInfo);
-  const gemm = backend.runWebGPUProgram(new GemmProgram(convInfo, plan), [x, dy], 'float32');
+  const gemm = backend.runWebGPUProgram(filterGradientProgram(convInfo, plan), [x, dy], 'float32');
   if (plan.splits === 1) return gemm;
   const out = backend.runWebGPUProgram(new SumSplitsProgram(convInfo.filterShape, plan.splits), [gemm], 'float32');
   backend.disposeData(gemm.dataId);

@@ -10,43 +10,20 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { im2colSnippet } from './im2col';
-import type { WebgpuKernelBackend, WebgpuProgram } from './program';
-import { chooseTiling, dispatchFits, gemmDispatch, gemmKey, gemmSource, workgroupSize, type GemmShape, type GemmTiling } from './tiled-gemm';
+import type { WebgpuKernelBackend } from './program';
+import { chooseTiling, dispatchFits, GemmProgram, wholeK, type GemmShape } from './tiled-gemm';
 
-class InputGemmProgram implements WebgpuProgram {
-  variableNames = ['dy', 'W'];
-  outputShape: number[];
-  shaderKey: string;
-  dispatchLayout = { x: [2], y: [1], z: [0] };
-  dispatch: [number, number, number];
-  workgroupSize: [number, number, number];
-  private readonly shape: GemmShape;
-  private readonly tiling: GemmTiling;
-
-  constructor(private readonly c: tf.backend_util.Conv2DInfo) {
-    this.outputShape = c.inShape;
-    const m = c.batchSize * c.inHeight * c.inWidth;
-    const k = c.filterHeight * c.filterWidth * c.outChannels;
-    this.tiling = chooseTiling(m, c.inChannels);
-    this.shape = { m, n: c.inChannels, k, kChunk: Math.ceil(k / this.tiling.bk) * this.tiling.bk, aContiguous: 'k', bContiguous: 'k' };
-    this.dispatch = gemmDispatch(this.shape, this.tiling);
-    this.workgroupSize = workgroupSize(this.tiling);
-    const g = [c.inHeight, c.inWidth, c.outHeight, c.outWidth, c.outChannels, c.filterWidth, c.padInfo.top, c.padInfo.left];
-    this.shaderKey = `wsolConv2DBackpropInput_${g.join('_')}_${gemmKey(this.shape, this.tiling)}`;
-  }
-
-  getUserCode(): string {
-    const c = this.c;
-    // dx is the stride-1 convolution of dy with the filter flipped in space and transposed in
-    // channels: r = (kh', kw', co) reads W[KH-1-kh', KW-1-kw', ci, co].
-    const flipped = im2colSnippet({
-      src: 'dy', inHeight: c.outHeight, inWidth: c.outWidth, channels: c.outChannels, outHeight: c.inHeight, outWidth: c.inWidth,
-      filterWidth: c.filterWidth, strideHeight: 1, strideWidth: 1, padTop: c.filterHeight - 1 - c.padInfo.top, padLeft: c.filterWidth - 1 - c.padInfo.left,
-    });
-    return gemmSource(
-      this.shape,
-      this.tiling,
-      `${flipped}
+function inputGradientProgram(c: tf.backend_util.Conv2DInfo): GemmProgram {
+  const m = c.batchSize * c.inHeight * c.inWidth;
+  const k = c.filterHeight * c.filterWidth * c.outChannels;
+  const tiling = chooseTiling(m, c.inChannels);
+  // dx is the stride-1 convolution of dy with the filter flipped in space and transposed in
+  // channels: r = (kh', kw', co) reads W[KH-1-kh', KW-1-kw', ci, co].
+  const flipped = im2colSnippet({
+    src: 'dy', inHeight: c.outHeight, inWidth: c.outWidth, channels: c.outChannels, outHeight: c.inHeight, outWidth: c.inWidth,
+    filterWidth: c.filterWidth, strideHeight: 1, strideWidth: 1, padTop: c.filterHeight - 1 - c.padInfo.top, padLeft: c.filterWidth - 1 - c.padInfo.left,
+  });
+  const functions = `${flipped}
 const KH = ${c.filterHeight}; const KW = ${c.filterWidth}; const CO = ${c.outChannels};
 fn loadA(pp : i32, r : i32) -> f32 { return im2col(pp, r); }
 fn loadB(r : i32, ci : i32) -> f32 {
@@ -57,9 +34,9 @@ fn loadB(r : i32, ci : i32) -> f32 {
   return W[((kh * KW + kw) * GN + ci) * CO + co];
 }
 fn storeC(pp : i32, ci : i32, split : i32, v : f32) { result[pp * GN + ci] = v; }
-`,
-    );
-  }
+`;
+  const shape: GemmShape = { m, n: c.inChannels, k, kChunk: wholeK(k, tiling), aContiguous: 'k', bContiguous: 'k' };
+  return new GemmProgram(['dy', 'W'], c.inShape, shape, tiling, 'wsolConv2DBackpropInput', functions);
 }
 
 /**
@@ -76,7 +53,7 @@ export function makeConv2dBackpropInputWebgpu(fallback: tf.KernelFunc, minMacs =
     const c = tf.backend_util.computeConv2DInfo(attrs.inputShape, inputs.filter.shape as [number, number, number, number], attrs.strides, 1, attrs.pad, attrs.dimRoundingMode, false, 'channelsLast');
     if (attrs.dataFormat === 'NCHW' || c.strideHeight !== 1 || c.strideWidth !== 1) return fallback(args as never);
     if (c.batchSize * c.inHeight * c.inWidth * c.inChannels * c.filterHeight * c.filterWidth * c.outChannels < minMacs) return fallback(args as never);
-    const program = new InputGemmProgram(c);
+    const program = inputGradientProgram(c);
     if (!dispatchFits(program.dispatch)) return fallback(args as never);
     return backend.runWebGPUProgram(program, [inputs.dy, inputs.filter], 'float32');
   }) as unknown as tf.KernelFunc;

@@ -8,49 +8,22 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { im2colOfInput, im2colSnippet } from './im2col';
-import type { WebgpuKernelBackend, WebgpuProgram } from './program';
-import { chooseTiling, dispatchFits, gemmDispatch, gemmKey, gemmSource, workgroupSize, type GemmShape, type GemmTiling } from './tiled-gemm';
+import type { WebgpuKernelBackend } from './program';
+import { chooseTiling, dispatchFits, GemmProgram, wholeK, type GemmShape } from './tiled-gemm';
 
-class ConvGemmProgram implements WebgpuProgram {
-  variableNames: string[];
-  outputShape: number[];
-  shaderKey: string;
-  dispatchLayout = { x: [2], y: [1], z: [0] };
-  dispatch: [number, number, number];
-  workgroupSize: [number, number, number];
-  private readonly shape: GemmShape;
-  private readonly tiling: GemmTiling;
-
-  constructor(
-    private readonly c: tf.backend_util.Conv2DInfo,
-    private readonly hasBias: boolean,
-    private readonly relu: boolean,
-  ) {
-    this.variableNames = hasBias ? ['x', 'W', 'bias'] : ['x', 'W'];
-    this.outputShape = c.outShape;
-    const m = c.batchSize * c.outHeight * c.outWidth;
-    const k = c.filterHeight * c.filterWidth * c.inChannels;
-    this.tiling = chooseTiling(m, c.outChannels);
-    this.shape = { m, n: c.outChannels, k, kChunk: Math.ceil(k / this.tiling.bk) * this.tiling.bk, aContiguous: 'k', bContiguous: 'n' };
-    this.dispatch = gemmDispatch(this.shape, this.tiling);
-    this.workgroupSize = workgroupSize(this.tiling);
-    const g = [c.inHeight, c.inWidth, c.inChannels, c.outHeight, c.outWidth, c.filterWidth, c.strideHeight, c.strideWidth, c.padInfo.top, c.padInfo.left, +hasBias, +relu];
-    this.shaderKey = `wsolConv2D_${g.join('_')}_${gemmKey(this.shape, this.tiling)}`;
-  }
-
-  getUserCode(): string {
-    const bias = this.hasBias ? ' + bias[cc]' : '';
-    const value = this.relu ? `max(v${bias}, 0.0)` : `v${bias}`;
-    return gemmSource(
-      this.shape,
-      this.tiling,
-      `${im2colSnippet(im2colOfInput(this.c))}
+function convProgram(c: tf.backend_util.Conv2DInfo, hasBias: boolean, relu: boolean): GemmProgram {
+  const m = c.batchSize * c.outHeight * c.outWidth;
+  const k = c.filterHeight * c.filterWidth * c.inChannels;
+  const tiling = chooseTiling(m, c.outChannels);
+  const bias = hasBias ? ' + bias[cc]' : '';
+  const value = relu ? `max(v${bias}, 0.0)` : `v${bias}`;
+  const functions = `${im2colSnippet(im2colOfInput(c))}
 fn loadA(pp : i32, r : i32) -> f32 { return im2col(pp, r); }
 fn loadB(r : i32, cc : i32) -> f32 { return W[r * GN + cc]; }
 fn storeC(pp : i32, cc : i32, split : i32, v : f32) { result[pp * GN + cc] = ${value}; }
-`,
-    );
-  }
+`;
+  const shape: GemmShape = { m, n: c.outChannels, k, kChunk: wholeK(k, tiling), aContiguous: 'k', bContiguous: 'n' };
+  return new GemmProgram(hasBias ? ['x', 'W', 'bias'] : ['x', 'W'], c.outShape, shape, tiling, 'wsolConv2D', functions);
 }
 
 type ConvAttrs = {
@@ -79,7 +52,7 @@ export function makeConv2dWebgpu(fallback: tf.KernelFunc, fused: boolean, minMac
     const hasBias = fused && inputs.bias !== undefined;
     if (hasBias && inputs.bias!.shape.length !== 1) return fallback(args as never);
     const list = hasBias ? [inputs.x, inputs.filter, inputs.bias!] : [inputs.x, inputs.filter];
-    const program = new ConvGemmProgram(c, hasBias, activation === 'relu');
+    const program = convProgram(c, hasBias, activation === 'relu');
     if (!dispatchFits(program.dispatch)) return fallback(args as never);
     return backend.runWebGPUProgram(program, list, 'float32');
   }) as unknown as tf.KernelFunc;

@@ -13,6 +13,7 @@
  * Shapes are WGSL constants, so each layer shape gets its own pipeline (tfjs caches them by
  * `shaderKey`), and the inner loops are unrolled here.
  */
+import type { WebgpuProgram } from './program';
 
 export interface GemmTiling {
   bm: number;
@@ -57,9 +58,48 @@ export function dispatchFits(d: [number, number, number]): boolean {
   return d.every((x) => x <= MAX_WORKGROUPS_PER_DIMENSION);
 }
 
-/** A short key for the tiling and shape, for shader caching. */
-export function gemmKey(s: GemmShape, t: GemmTiling): string {
-  return [s.m, s.n, s.k, s.kChunk, s.aContiguous, s.bContiguous, t.bm, t.bn, t.bk, t.rm, t.rn].join('_');
+/** The whole k axis in one split, rounded up to the tiling's step. */
+export function wholeK(k: number, t: GemmTiling): number {
+  return Math.ceil(k / t.bk) * t.bk;
+}
+
+/** FNV-1a of a string, in base 36 (short shader-cache keys for generated code). */
+function hash(text: string): string {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < text.length; i++) {
+    h ^= text.charCodeAt(i);
+    h = Math.imul(h, 0x01000193) >>> 0;
+  }
+  return h.toString(36);
+}
+
+/**
+ * A tfjs-backend-webgpu program running one implicit GEMM. `functions` defines loadA, loadB and
+ * storeC (and whatever constants they use); it and the tiling decide the code, so they make the key.
+ */
+export class GemmProgram implements WebgpuProgram {
+  dispatchLayout = { x: [2], y: [1], z: [0] };
+  dispatch: [number, number, number];
+  workgroupSize: [number, number, number];
+  shaderKey: string;
+
+  constructor(
+    readonly variableNames: string[],
+    readonly outputShape: number[],
+    private readonly shape: GemmShape,
+    private readonly tiling: GemmTiling,
+    name: string,
+    private readonly functions: string,
+  ) {
+    this.dispatch = gemmDispatch(shape, tiling);
+    this.workgroupSize = workgroupSize(tiling);
+    const t = tiling;
+    this.shaderKey = `${name}_${[shape.m, shape.n, shape.k, shape.kChunk, shape.aContiguous, shape.bContiguous, t.bm, t.bn, t.bk, t.rm, t.rn].join('_')}_${hash(functions)}`;
+  }
+
+  getUserCode(): string {
+    return gemmSource(this.shape, this.tiling, this.functions);
+  }
 }
 
 function tileLoad(name: 'A' | 'B', rows: number, contiguousRows: boolean, bk: number, threads: number, load: string, rowConst: string, rowBase: string): string {
