@@ -2,7 +2,7 @@
 # GPU benchmark of the webgpu engine against PyTorch CUDA, runnable on a GPU server that has no
 # Node and no Vulkan loader (only the NVIDIA driver and a CUDA PyTorch).
 #
-#   bash data-scripts/gpu-bench.sh pack [DIR]       # here: fill DIR (default .gpu-bench, ~40 MB)
+#   bash data-scripts/gpu-bench.sh pack [DIR]       # here: fill DIR (default out/gpu-bench, ~31 MB; out/ is gitignored)
 #   bash data-scripts/gpu-bench.sh run [DIR] [ARGS] # there: the benchmark, then a table of ratios
 #
 # pack: bundles data-scripts/gpu-bench.ts with esbuild, adds this machine's Node binary, Dawn
@@ -15,7 +15,7 @@
 # The Vulkan ICD for a headless NVIDIA driver is found by src/backend/webgpu/vulkan-icd.ts.
 set -euo pipefail
 mode=${1:-}
-DIR=${2:-.gpu-bench}
+DIR=${2:-out/gpu-bench}
 shift $(( $# < 2 ? $# : 2 )) || true
 REPO=$(cd "$(dirname "$0")/.." && pwd)
 
