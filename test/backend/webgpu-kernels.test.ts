@@ -116,6 +116,7 @@ test('strided valid, 1x1, 5x5 and mid-width convolutions match cpu (every GEMM t
   await expectParity('conv 1x1', convCase([3, 6, 6, 8], [1, 1, 8, 3], 1, 'same'));
   await expectParity('conv 5x5 same', convCase([1, 9, 9, 2], [5, 5, 2, 4], 1, 'same'));
   await expectParity('conv 3x3 same, 40 -> 48 channels', convCase([2, 5, 6, 40], [3, 3, 40, 48], 1, 'same'));
+  await expectParity('conv 3x3 same, 3 -> 40 channels (64x64 filter-gradient tiles)', convCase([2, 6, 6, 3], [3, 3, 3, 40], 1, 'same'));
 });
 
 test('matMul and batchMatMul with transposes, and their gradients, match cpu', async (t) => {
