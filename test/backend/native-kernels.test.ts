@@ -384,3 +384,16 @@ test('WSOL_NATIVE=0 keeps the addon unloaded and says so', () => {
   assert.match(out.reason, /WSOL_NATIVE=0/);
   assert.match(out.attempt, /no native kernels: disabled by WSOL_NATIVE=0/);
 });
+
+test('`wsol info` says which engine trains and why the faster one was not taken', () => {
+  const wsol = path.resolve(__dirname, '..', '..', 'bin', 'wsol.js');
+  const off = spawnSync(process.execPath, [wsol, 'info'], { encoding: 'utf8', env: { ...process.env, WSOL_NATIVE: '0', WSOL_BACKEND: 'wasm' } });
+  assert.equal(off.status, 0, off.stderr);
+  assert.match(off.stdout, /^engine: wasm \(the faster native oneDNN kernels are not used: disabled by WSOL_NATIVE=0\)/m);
+  if (!load.addon) return;
+  const on = spawnSync(process.execPath, [wsol, 'info', '--json'], { encoding: 'utf8', env: { ...process.env, WSOL_BACKEND: 'wasm' } });
+  assert.equal(on.status, 0, on.stderr);
+  const info = JSON.parse(on.stdout);
+  assert.equal(info.native.active, true);
+  assert.ok(info.native.kernels.includes('Conv2DBackpropFilter'));
+});
