@@ -137,9 +137,21 @@ async function renderExport(context: BrowserContext, htmlFile: string, screensho
       await h.scrollIntoViewIfNeeded();
       plots.push({ ...info, inked: await inkedShare(await h.screenshot()) });
     }
+    // The first animated image figure (the attention slider over the image) really changes its images per frame.
+    const sliderMoves = await page.evaluate(async () => {
+      const w = window as unknown as { Plotly: { animate(gd: unknown, names: string[], opts: object): Promise<void> } };
+      const gd = Array.from(document.querySelectorAll('.js-plotly-plot')).find((el) => {
+        const g = el as unknown as { data?: { type?: string }[]; _transitionData?: { _frames?: unknown[] } };
+        return g.data?.[0]?.type === 'image' && (g._transitionData?._frames?.length ?? 0) > 1;
+      }) as unknown as { data: { source: string }[]; _transitionData: { _frames: { name: string; data: { source: string }[] }[] } } | undefined;
+      if (!gd) return null;
+      const first = gd._transitionData._frames[0];
+      await w.Plotly.animate(gd, [first.name], { mode: 'immediate', frame: { duration: 0, redraw: true }, transition: { duration: 0 } });
+      return gd.data[1].source === first.data[1].source;
+    });
     const amd = await page.evaluate(() => typeof (window as unknown as { define?: { amd?: unknown } }).define === 'function' && !!(window as unknown as { define: { amd?: unknown } }).define.amd);
     await page.screenshot({ path: screenshot, fullPage: true });
-    return { plots, expected, consoleErrors, network, amd };
+    return { plots, expected, consoleErrors, network, amd, sliderMoves };
   } finally {
     await page.close();
   }
@@ -160,6 +172,7 @@ test('the gallery export renders every figure kind offline, animation frames inc
   }
   assert.equal(r.plots[2].frames, 4, 'heatmap evolution: one frame per snapshot');
   assert.equal(r.plots[3].frames, 4, 'evolution over the image: one frame per snapshot');
+  assert.equal(r.sliderMoves, true, 'moving the slider swaps the images');
 });
 
 test('every notebook export draws all its figures offline, none of them blank', { skip }, async () => {
@@ -183,6 +196,7 @@ test('every notebook export draws all its figures offline, none of them blank', 
   }
   const byName = new Map(results);
   assert.ok((byName.get('05-training')?.plots ?? []).some((p) => p.types[0] === 'image' && p.frames > 1), '05: the attention slider over the image');
+  assert.equal(byName.get('05-training')?.sliderMoves, true, '05: moving the slider swaps the images');
   assert.ok((byName.get('06-evaluation')?.plots ?? []).some((p) => p.types.length >= 2 && p.types.every((t) => t === 'image')), '06: the methods x probes grid');
   const counts = Object.fromEntries(results.map(([name, r]) => [name, r.plots.length]));
   assert.deepEqual(counts, { '00-setup-check': 2, '01-the-problem': 1, '02-complementary-dropout': 2, '03-caam-ssam': 2, '04-fusion-loss': 2, '05-training': 5, '06-evaluation': 2, '07-cub': 0, '08-exercises': 0, '08-exercises-solutions': 0, '08-exercises-wrong': 0 });

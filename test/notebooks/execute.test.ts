@@ -65,6 +65,8 @@ test('chapters show overlays, the quick-mode banner and findings written from th
   // 06 reports mean ± std over two seeds and draws every method's sweep on one set of axes.
   assert.match(textOf('06-evaluation'), /\| cam \| [\d.]+ ± [\d.]+ \|/);
   assert.match(textOf('06-evaluation'), /Every method's threshold sweep/);
+  // With a reproduce results file, 06 writes the same findings for that longer run (fixture: ours 61.0 vs cam 51.0 ± 1.4).
+  assert.match(textOf('06-evaluation'), /What the longer run shows[\s\S]*ours is ahead of cam by 10\.0 points/);
   // One reusable folder per notebook, no timestamped piles.
   const out = fs.readdirSync(path.join(QUICK_RUN_DIR, 'notebook-out')).sort();
   assert.deepEqual(out.filter((d) => !d.endsWith('.lock')), ['00-setup-check', '01-the-problem', '02-complementary-dropout', '03-caam-ssam', '04-fusion-loss', '05-training', '06-evaluation', '07-cub', '08-exercises', '08-exercises-solutions', '08-exercises-wrong', 'shared']);

@@ -25,6 +25,14 @@ export function setupNotebooks(): void {
   if (r.status !== 0) throw new Error(`setup-notebooks.sh failed (${r.status}):\n${r.stdout}\n${r.stderr}`);
 }
 
+/** A small `wsol reproduce` results.json for 06's "longer run" cell: ours 10 points ahead of cam over 2 seeds. */
+function writeReproduceFixture(dir: string): void {
+  fs.mkdirSync(dir, { recursive: true });
+  const row = (method: string, seed: number, box: number) => ({ method, dataset: 'parts', seed, trainSeconds: 60, runDir: 'x', top1Cls: 95, top5Cls: 100, top1Loc: box - 5, top5Loc: box, gtKnownLoc: box, maxBoxAcc: box, maxBoxAccV2: box, pxap: null });
+  const rows = [row('cam', 1, 50), row('ours', 1, 61), row('cam', 2, 52), row('ours', 2, 61)];
+  fs.writeFileSync(path.join(dir, 'results.json'), JSON.stringify({ createdAt: '2026-01-01T00:00:00Z', quick: false, train: {}, rows }));
+}
+
 export interface RunResult {
   status: number | null;
   stdout: string;
@@ -40,10 +48,11 @@ export interface RunResult {
 export function runNotebooks(outDir: string, notebooks: string[], jobs = 2): RunResult {
   fs.rmSync(outDir, { recursive: true, force: true });
   const runs = path.join(outDir, 'notebook-out');
+  writeReproduceFixture(path.join(outDir, 'reproduce-fixture'));
   const r = spawnSync(PYTHON, [path.join(NOTEBOOKS_DIR, 'run_notebooks.py'), '--jobs', String(jobs), outDir, ...notebooks], {
     cwd: ROOT,
     encoding: 'utf8',
-    env: { ...process.env, WSOL_QUICK: '1', WSOL_NOTEBOOK_OUT: runs, JUPYTER_PATH: path.join(ROOT, '.jupyter/share/jupyter'), PYTHONWARNINGS: 'ignore' },
+    env: { ...process.env, WSOL_QUICK: '1', WSOL_NOTEBOOK_OUT: runs, WSOL_REPRODUCE_DIR: path.join(outDir, 'reproduce-fixture'), JUPYTER_PATH: path.join(ROOT, '.jupyter/share/jupyter'), PYTHONWARNINGS: 'ignore' },
     maxBuffer: 64 * 1024 * 1024,
   });
   const lines = new Map<string, string>();
