@@ -28,7 +28,7 @@ export const NOTEBOOK_RECIPES = {
   },
   /** 06: every compared method, per seed (reproduce() adds method and seed). */
   compare: {
-    full: { train: { epochs: 2, limit: 480, evalLimit: 100, probes: 4 }, data: { train: 480, val: 100, test: 100 } },
+    full: { train: { epochs: 2, limit: 640, evalLimit: 100, probes: 4 }, data: { train: 640, val: 100, test: 100 } },
     quick: { train: { epochs: 1, limit: 48, evalLimit: 32, probes: 4 }, data: QUICK_DATA },
   },
   /** 08: the exercise that trains (the reader changes one knob). */
