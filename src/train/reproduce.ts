@@ -203,7 +203,8 @@ export function comparisonMarkdown(rows: ResultRow[], method = 'ours', baselines
     const signed = (v: number) => `${v >= 0 ? '+' : ''}${v.toFixed(1)}`;
     const bestOther = baselines
       .filter((b) => b !== 'cam')
-      .map((b) => ({ b, v: mean(rows.filter((r) => r.dataset === dataset && r.method === b).map((r) => r.maxBoxAccV2 ?? NaN)) }))
+      .map((b) => rows.filter((r) => r.dataset === dataset && r.method === b).map((r) => r.maxBoxAccV2 ?? NaN))
+      .map((v, i) => ({ b: baselines.filter((x) => x !== 'cam')[i], v: v.length > 0 ? mean(v) : NaN }))
       .filter((x) => Number.isFinite(x.v))
       .sort((x, y) => y.v - x.v)[0];
     const ours = mean(mine.map((r) => r.maxBoxAccV2 ?? NaN));
