@@ -1,7 +1,7 @@
 /** The native kernels' thread policy (src/backend/native/thread-policy.ts). */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { chooseThreads, fixedThreadsFromEnv, ThreadGovernor } from '../../src/backend/native/thread-policy';
+import { chooseThreads, threadSettingFromEnv, ThreadGovernor } from '../../src/backend/native/thread-policy';
 
 test('all threads on an idle machine, one when other programs keep the cores busy', () => {
   // This process alone: its own busy threads do not count as load.
@@ -16,13 +16,18 @@ test('all threads on an idle machine, one when other programs keep the cores bus
   assert.equal(chooseThreads({ cores: 4, maxThreads: 4, loadAverage: 40, ownCpuRate: 0 }), 1);
 });
 
-test('WSOL_NATIVE_THREADS fixes the number; bad values are named', () => {
-  assert.equal(fixedThreadsFromEnv({}), null);
-  assert.equal(fixedThreadsFromEnv({ WSOL_NATIVE_THREADS: '1' }), 1);
-  assert.throws(() => fixedThreadsFromEnv({ WSOL_NATIVE_THREADS: 'two' }), /WSOL_NATIVE_THREADS="two" must be a positive integer/);
+test('WSOL_NATIVE_THREADS: all threads by default (reproducible), a fixed number, or auto; bad values are named', () => {
+  assert.equal(threadSettingFromEnv({}), 'max');
+  assert.equal(threadSettingFromEnv({ WSOL_NATIVE_THREADS: '1' }), 1);
+  assert.equal(threadSettingFromEnv({ WSOL_NATIVE_THREADS: 'AUTO' }), 'auto');
+  assert.throws(() => threadSettingFromEnv({ WSOL_NATIVE_THREADS: 'two' }), /WSOL_NATIVE_THREADS="two" must be a positive integer, "max" or "auto"/);
   const set: number[] = [];
-  const g = new ThreadGovernor(2, (n) => (set.push(n), n), 1);
-  g.tick();
+  const fixed = new ThreadGovernor(2, (n) => (set.push(n), n), 1);
+  fixed.tick();
   assert.deepEqual(set, [1]);
-  assert.equal(g.current, 1);
+  const byDefault = new ThreadGovernor(2, (n) => (set.push(n), n), 'max');
+  byDefault.tick();
+  assert.deepEqual(set, [1, 2]);
+  assert.equal(byDefault.adaptive, false);
+  assert.equal(new ThreadGovernor(2, (n) => n, 'auto').adaptive, true);
 });

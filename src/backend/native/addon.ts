@@ -69,7 +69,7 @@ export function loadNativeAddon(): NativeLoad {
       // eslint-disable-next-line @typescript-eslint/no-var-requires
       const addon = require(file) as NativeAddon;
       const i = addon.info();
-      loaded = { addon, path: file, reason: `oneDNN ${i.onednn} (${i.cpuRuntime}, up to ${i.threads} threads, fewer while other programs keep the cores busy)` };
+      loaded = { addon, path: file, reason: `oneDNN ${i.onednn} (${i.cpuRuntime}, ${i.threads} threads)` };
     } catch (err) {
       loaded = { addon: null, path: file, reason: `failed to load ${file}: ${(err as Error).message.split('\n')[0]}` };
     }

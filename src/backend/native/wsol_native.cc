@@ -41,8 +41,8 @@ dnnl::stream& Stream() {
 // small ones. A parallel region costs a fork and a join, and on a busy machine the second thread
 // may wait a whole scheduler time slice for a core: for small operations that costs far more than
 // it saves (measured: a 16 px step went from 70 ms on wasm to 250 ms natively under load).
-// The number used for big operations can be lowered at run time (setThreads) when the machine is
-// busy with other work: then a second thread mostly waits for a core.
+// The number used for big operations can be changed at run time (setThreads; see thread-policy.ts).
+// oneDNN's results depend on it (the order of its sums), the other kernels' results do not.
 const int kMaxThreads = omp_get_max_threads();
 int bigWorkThreads = kMaxThreads;
 constexpr double kSmallWork = 4e6;  // multiply-adds (or elements for pooling) below which one thread runs
@@ -607,7 +607,8 @@ Napi::Value Binary(const Napi::CallbackInfo& info) {
 
 // reduce(heap, params): params = outer, reduced, inner, mean (0/1), x, out byte offsets.
 // x viewed as [outer, reduced, inner] -> out [outer, inner], summed (or averaged) over the middle
-// axis. Rows are added in blocks of 64 in float32, the blocks in float64.
+// axis. Rows are added in blocks of 64 in float32 (in parallel), then the block sums in float64 in
+// block order: the result does not depend on the number of threads (training stays reproducible).
 Napi::Value Reduce(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   Heap h = GetHeap(env, info[0]);
@@ -620,29 +621,28 @@ Napi::Value Reduce(const Napi::CallbackInfo& info) {
   constexpr int64_t kBlock = 64;
   const int64_t blocks = (reduced + kBlock - 1) / kBlock;
   const int threads = UseThreads(static_cast<double>(outer * reduced * inner));
-  const double scale = mean ? 1.0 / static_cast<double>(reduced) : 1.0;
-  std::vector<double> total(outer * inner, 0.0);
-#pragma omp parallel num_threads(threads)
-  {
-    std::vector<double> mine(outer * inner, 0.0);
-    std::vector<float> part(inner);
-#pragma omp for collapse(2) schedule(static)
-    for (int64_t o = 0; o < outer; o++) {
-      for (int64_t blk = 0; blk < blocks; blk++) {
-        std::fill(part.begin(), part.end(), 0.f);
-        const int64_t r1 = std::min(reduced, (blk + 1) * kBlock);
-        for (int64_t r = blk * kBlock; r < r1; r++) {
-          const float* row = x + (o * reduced + r) * inner;
-          for (int64_t k = 0; k < inner; k++) part[k] += row[k];
-        }
-        double* acc = mine.data() + o * inner;
-        for (int64_t k = 0; k < inner; k++) acc[k] += part[k];
+  std::vector<float> partial(outer * blocks * inner, 0.f);
+#pragma omp parallel for collapse(2) schedule(static) num_threads(threads)
+  for (int64_t o = 0; o < outer; o++) {
+    for (int64_t blk = 0; blk < blocks; blk++) {
+      float* part = partial.data() + (o * blocks + blk) * inner;
+      const int64_t r1 = std::min(reduced, (blk + 1) * kBlock);
+      for (int64_t r = blk * kBlock; r < r1; r++) {
+        const float* row = x + (o * reduced + r) * inner;
+        for (int64_t k = 0; k < inner; k++) part[k] += row[k];
       }
     }
-#pragma omp critical
-    for (int64_t i = 0; i < outer * inner; i++) total[i] += mine[i];
   }
-  for (int64_t i = 0; i < outer * inner; i++) out[i] = static_cast<float>(total[i] * scale);
+  const double scale = mean ? 1.0 / static_cast<double>(reduced) : 1.0;
+  std::vector<double> acc(inner);
+  for (int64_t o = 0; o < outer; o++) {
+    std::fill(acc.begin(), acc.end(), 0.0);
+    for (int64_t blk = 0; blk < blocks; blk++) {
+      const float* part = partial.data() + (o * blocks + blk) * inner;
+      for (int64_t k = 0; k < inner; k++) acc[k] += part[k];
+    }
+    for (int64_t k = 0; k < inner; k++) out[o * inner + k] = static_cast<float>(acc[k] * scale);
+  }
   return env.Undefined();
 }
 
