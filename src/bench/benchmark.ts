@@ -25,6 +25,7 @@ import * as path from 'path';
 import * as tf from '@tensorflow/tfjs-core';
 import { backendInfo, initBackend } from '../backend/select';
 import { nativeStatus, setNativeKernelsEnabled } from '../backend/native/register';
+import { threadSettingFromEnv } from '../backend/native/thread-policy';
 import { wasmThreadCount } from '../backend/wasm-threads';
 import { checkMemory, type MemoryReport } from './memory-check';
 import { buildMethodNet, METHOD_NETS, type MethodNet } from './method-nets';
@@ -85,8 +86,11 @@ export interface BenchReport {
   results: BenchResult[];
   perNet: Record<string, NetSummary>;
   torch: { available: boolean; python: string; threads: number; version: string | null };
-  /** threadsInUse: what the thread policy chose at the end of the run (src/backend/native/thread-policy.ts). */
-  native: { available: boolean; reason: string; threads: number | null; threadsInUse: number | null };
+  /**
+   * threadSetting: WSOL_NATIVE_THREADS ('max' by default, 'auto', or a number); threadsInUse: what
+   * it gave at the end of the run (src/backend/native/thread-policy.ts).
+   */
+  native: { available: boolean; reason: string; threads: number | null; threadSetting: number | 'max' | 'auto'; threadsInUse: number | null };
   /** XNNPACK threads of the wasm engine (see src/backend/wasm-threads.ts). */
   wasm: { simd: boolean | null; threads: number | null };
   /** The machine, to read the numbers against: a shared machine's times are noisy. */
@@ -354,7 +358,7 @@ export async function runBenchmark(options: Partial<BenchOptions> = {}): Promise
     results,
     perNet,
     torch: { available: hasTorch, python: opts.python, threads: opts.torchThreads, version },
-    native: { available: native.active, reason: native.reason, threads: native.threads, threadsInUse: nativeStatus().threadsInUse },
+    native: { available: native.active, reason: native.reason, threads: native.threads, threadSetting: threadSettingFromEnv(), threadsInUse: nativeStatus().threadsInUse },
     wasm: { simd: info?.tfBackend === 'wasm' ? info.wasmSimd : null, threads },
     machine: { cpus: os.cpus().length, model: os.cpus()[0]?.model ?? 'unknown', loadAverage: os.loadavg() },
     ...(opts.profile ? { profile } : {}),

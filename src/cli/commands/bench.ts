@@ -6,7 +6,7 @@ function formatReport(report: BenchReport): string {
   const lines = [
     `machine: ${report.machine.cpus} CPUs (${report.machine.model}), load average ${report.machine.loadAverage.map((l) => l.toFixed(2)).join(' ')}: ` +
       'times on a shared machine are noisy',
-    `native engine: ${report.native.available ? 'yes' : 'no'} (${report.native.reason})`,
+    `native engine: ${report.native.available ? `yes (${report.native.reason}; WSOL_NATIVE_THREADS=${report.native.threadSetting}, ${report.native.threadsInUse} in use)` : `no (${report.native.reason})`}`,
     '',
     'net        engine        ms/step  CPU ms/step   images/s   GFLOP/s',
   ];
