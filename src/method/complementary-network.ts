@@ -50,6 +50,7 @@ export class ComplementaryModel implements WsolModel {
       this.ssam = variant.ssam ? (net.getLayer('ssam') as SpatialSelfAttention) : null;
       this.headA = net.getLayer('head_a') as unknown as tfl.LayersModel;
       this.headB = net.getLayer('head_b') as unknown as tfl.LayersModel;
+      this.disposeSharedLayersWithNet();
       return;
     }
     const size = resolved.inputSize;
@@ -72,6 +73,26 @@ export class ComplementaryModel implements WsolModel {
     const sa = this.headA.apply(fa) as tfl.SymbolicTensor;
     const sb = this.headB.apply(fb) as tfl.SymbolicTensor;
     this.net = tfl.model({ inputs: [xa, xb], outputs: [sa, sb], name: `wsol_${method.replace(/[^a-z0-9]/gi, '_')}` });
+    this.disposeSharedLayersWithNet();
+  }
+
+  /**
+   * The backbone and SSAM are applied to both inputs, so tfjs-layers counts two references to them and
+   * `net.dispose()` alone leaves their weights alive (20 + 4 tensors on tiny). Dropping the extra
+   * reference when the net is disposed frees them.
+   */
+  private disposeSharedLayersWithNet(): void {
+    const net = this.net;
+    const disposeNet = net.dispose.bind(net);
+    const shared = [this.backbone, this.ssam].filter((l): l is NonNullable<typeof l> => l !== null) as unknown as tfl.layers.Layer[];
+    net.dispose = () => {
+      const result = disposeNet();
+      for (const layer of shared) {
+        // A layer that tfjs already released (reference count 0) must not be disposed twice.
+        if ((layer as unknown as { _refCount: number | null })._refCount) layer.dispose();
+      }
+      return result;
+    };
   }
 
   /**
