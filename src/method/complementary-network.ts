@@ -58,7 +58,7 @@ export class ComplementaryModel implements WsolModel {
     const channels = backboneChannels(resolved.backbone);
     this.backbone = buildBackbone(resolved.backbone, size);
     this.caam = variant.caam ? new ChannelAssistedAttention({ reduction: resolved.attention.caamReduction, name: 'caam' }) : null;
-    this.ssam = variant.ssam ? new SpatialSelfAttention({ queryReduction: resolved.attention.ssamQueryReduction, name: 'ssam' }) : null;
+    this.ssam = variant.ssam ? new SpatialSelfAttention({ queryReduction: resolved.attention.ssamQueryReduction, window: resolved.attention.ssamWindow, name: 'ssam' }) : null;
     this.headA = buildClassifierHead('head_a', channels, mapSize, resolved.backbone.headWidth, resolved.numClasses);
     this.headB = buildClassifierHead('head_b', channels, mapSize, resolved.backbone.headWidth, resolved.numClasses);
     const xa = tfl.input({ shape: [size, size, 3], name: 'image_a' });

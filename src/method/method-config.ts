@@ -18,6 +18,8 @@ export interface AttentionConfig {
   caamReduction: number;
   /** SSAM query/key reduction: C -> C/q. */
   ssamQueryReduction: number;
+  /** SSAM attention radius in feature cells; 0 = the whole map (the non-local form). */
+  ssamWindow: number;
   /**
    * How the two classifiers' maps combine at inference: 'max' of their min-max maps (the union, our first
    * reading of the paper) or the 'mean' of their raw CAMs (the CAM of the averaged classifier).
@@ -68,7 +70,7 @@ export const DEFAULT_DROPOUT: DropoutConfig = {
   fillValue: 0,
 };
 
-export const DEFAULT_ATTENTION: AttentionConfig = { caamReduction: 16, ssamQueryReduction: 8, inferenceMap: 'max' };
+export const DEFAULT_ATTENTION: AttentionConfig = { caamReduction: 16, ssamQueryReduction: 8, ssamWindow: 0, inferenceMap: 'max' };
 
 export const DEFAULT_LOSS: LossConfig = {
   lambdaClsFull: 1,

@@ -34,6 +34,7 @@ const DESCRIPTIONS: Record<string, string> = {
   'dropout.fillValue': 'value of hidden pixels, in normalised units (0 = dataset mean)',
   'attention.caamReduction': 'CAAM bottleneck reduction r (2C -> 2C/r)',
   'attention.ssamQueryReduction': 'SSAM query/key reduction (C -> C/q)',
+  'attention.ssamWindow': 'SSAM attention radius in feature cells (0 = whole map, the non-local form)',
   'attention.inferenceMap': 'max (union of both min-max maps) or mean (CAM of the averaged classifier) at inference',
   'loss.lambdaClsFull': 'weight of the cross-entropy on the full-image logits',
   'loss.lambdaFuse': 'weight of the attention-based fusion loss',

@@ -2,7 +2,8 @@
  * SSAM, spatial self-attention over the N = h*w positions (our reconstruction):
  *   Q = F Wq, K = F Wk (C -> C/q), V = F Wv (C -> C),
  *   A = softmax(Q K^T / sqrt(C/q)) (N x N),  G = gamma * (A V) + F,
- * with the scalar gamma starting at 0, so the module starts as the identity.
+ * with the scalar gamma starting at 0, so the module starts as the identity. With `window = r > 0` each
+ * position attends only to positions within r cells (Chebyshev distance), so what it gathers stays local.
  * Memory is O(N^2) per image: keep h*w small (16x16 at 64 px, 14x14 at 224 px with VGG16).
  */
 import * as tf from '@tensorflow/tfjs-core';
@@ -10,7 +11,23 @@ import * as tfl from '@tensorflow/tfjs-layers';
 
 export interface SpatialSelfAttentionArgs {
   queryReduction: number;
+  /** Attention radius in feature cells; 0 = every position (the non-local form). */
+  window?: number;
   name?: string;
+}
+
+/** Additive mask [N, N] (0 inside the window, -1e9 outside) for an h x w map; null for the global form. */
+function windowMask(h: number, w: number, radius: number): tf.Tensor2D | null {
+  if (radius <= 0) return null;
+  const n = h * w;
+  const m = new Float32Array(n * n);
+  for (let p = 0; p < n; p++) {
+    for (let q = 0; q < n; q++) {
+      const far = Math.max(Math.abs(Math.floor(p / w) - Math.floor(q / w)), Math.abs((p % w) - (q % w))) > radius;
+      m[p * n + q] = far ? -1e9 : 0;
+    }
+  }
+  return tf.tensor2d(m, [n, n]);
 }
 
 type Shape = (number | null)[];
@@ -18,6 +35,8 @@ type Shape = (number | null)[];
 export class SpatialSelfAttention extends tfl.layers.Layer {
   static className = 'SpatialSelfAttention';
   readonly queryReduction: number;
+  readonly window: number;
+  private mask: { key: string; tensor: tf.Tensor2D } | null = null;
   private wq!: tfl.LayerVariable;
   private wk!: tfl.LayerVariable;
   private wv!: tfl.LayerVariable;
@@ -27,6 +46,30 @@ export class SpatialSelfAttention extends tfl.layers.Layer {
     super({ name: args.name });
     if (!(args.queryReduction >= 1)) throw new Error(`ssamQueryReduction must be >= 1, got ${args.queryReduction}`);
     this.queryReduction = args.queryReduction;
+    this.window = args.window ?? 0;
+    if (!(Number.isInteger(this.window) && this.window >= 0)) throw new Error(`ssamWindow must be an integer >= 0, got ${args.window}`);
+  }
+
+  /** The cached window mask for this map size (kept outside tidy scopes; freed by dispose). */
+  private windowMaskFor(h: number, w: number): tf.Tensor2D | null {
+    if (this.window <= 0) return null;
+    const key = `${h}x${w}`;
+    if (this.mask?.key !== key) {
+      this.mask?.tensor.dispose();
+      // kept: it is created inside the caller's tidy scope but lives as long as the layer.
+      const tensor = tf.keep(windowMask(h, w, this.window) as tf.Tensor2D);
+      this.mask = { key, tensor };
+    }
+    return this.mask.tensor;
+  }
+
+  override dispose(): ReturnType<tfl.layers.Layer['dispose']> {
+    const result = super.dispose();
+    if (result.refCountAfterDispose === 0 && this.mask) {
+      this.mask.tensor.dispose();
+      this.mask = null;
+    }
+    return result;
   }
 
   override build(inputShape: Shape | Shape[]): void {
@@ -52,7 +95,9 @@ export class SpatialSelfAttention extends tfl.layers.Layer {
       const d = this.wq.shape[1] as number;
       const q = tf.reshape(tf.matMul(flat, this.wq.read() as tf.Tensor2D), [n, h * w, d]) as tf.Tensor3D;
       const k = tf.reshape(tf.matMul(flat, this.wk.read() as tf.Tensor2D), [n, h * w, d]) as tf.Tensor3D;
-      return tf.softmax(tf.div(tf.matMul(q, k, false, true), Math.sqrt(d))) as tf.Tensor3D;
+      const logits = tf.div(tf.matMul(q, k, false, true), Math.sqrt(d));
+      const mask = this.windowMaskFor(h, w);
+      return tf.softmax(mask ? tf.add(logits, mask) : logits) as tf.Tensor3D;
     });
   }
 
@@ -73,7 +118,7 @@ export class SpatialSelfAttention extends tfl.layers.Layer {
   }
 
   override getConfig(): tf.serialization.ConfigDict {
-    return { ...super.getConfig(), queryReduction: this.queryReduction };
+    return { ...super.getConfig(), queryReduction: this.queryReduction, window: this.window };
   }
 }
 tf.serialization.registerClass(SpatialSelfAttention);
