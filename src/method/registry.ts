@@ -32,6 +32,10 @@ export const METHODS: Record<string, MethodEntry> = {
   ours: { description: 'complementary dropout + CAAM + SSAM + two classifiers + fusion loss (3 passes)', build: complementary(true, true) },
   'ours-no-caam': { description: 'ablation: ours without CAAM', build: complementary(false, true) },
   'ours-no-ssam': { description: 'ablation: ours without SSAM', build: complementary(true, false) },
+  'ours-global-ssam': {
+    description: 'ablation: SSAM attending over the whole map (the non-local form, attention.ssamWindow = 0)',
+    build: (c, net) => complementary(true, true)({ ...c, attention: { ...(c.attention ?? {}), ssamWindow: 0 } }, net),
+  },
   'ours-no-fusion': { description: 'ablation: ours without the fusion loss (lambda_fuse = 0)', build: complementary(true, true, { lambdaFuse: 0 }) },
   'ours-two-pass': { description: 'ablation: fusion loss without the full-image pass', build: complementary(true, true, { fusion: 'two-pass' }) },
   'ours-union-target': { description: 'ablation: fusion target = max of both branch maps (the first reconstruction) instead of the mosaic', build: complementary(true, true, { fuseTarget: 'union' }) },
