@@ -19,7 +19,7 @@ export const QUICK_METHODS = ['cam', 'has', 'acol', 'adl', 'ours'];
  */
 export const ABLATIONS = ['ours-no-ssam', 'ours-no-fusion', 'dropout-one-branch'];
 /** The rest, run with --all-ablations. */
-export const MORE_ABLATIONS = ['ours-no-caam', 'ours-two-pass', 'ours-union-target', 'ours-minmax-fusion'];
+export const MORE_ABLATIONS = ['ours-global-ssam', 'ours-no-caam', 'ours-two-pass', 'ours-union-target', 'ours-minmax-fusion'];
 
 export interface ReproduceOptions {
   quick: boolean;
