@@ -80,6 +80,9 @@ export class SpatialSelfAttention extends tfl.layers.Layer {
     this.wk = this.addWeight('wk', [c, d], 'float32', glorot);
     this.wv = this.addWeight('wv', [c, c], 'float32', glorot);
     this.gamma = this.addWeight('gamma', [1], 'float32', tfl.initializers.zeros());
+    // The window mask belongs with the weights: made once here when the map size is known.
+    const [, h, w] = inputShape as Shape;
+    if (typeof h === 'number' && typeof w === 'number') this.windowMaskFor(h, w);
     this.built = true;
   }
 
