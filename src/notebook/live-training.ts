@@ -60,6 +60,12 @@ export interface LiveReport {
   note: string | null;
 }
 
+/** A report that a notebook cell prints as one short line (tslab prints a cell's last value). */
+function report(r: LiveReport, totalSteps: number): LiveReport {
+  const line = `steps ${r.from} -> ${r.to} of ${totalSteps}${r.interrupted ? ' (interrupted)' : ''}`;
+  return Object.defineProperty(r, Symbol.for('nodejs.util.inspect.custom'), { value: () => line, enumerable: false });
+}
+
 /** What the learning rate does past the plan's end, and how many of the steps asked for did not run. */
 export function pastPlanNote(config: TrainConfig, totalSteps: number, stepsPerEpoch: number, notRun: number): string {
   const lr = learningRateAt(config.optimizer.learningRate, config.schedule, totalSteps, totalSteps, stepsPerEpoch);
@@ -114,6 +120,11 @@ export class LiveTraining {
     return new LiveTraining(outDir, config, data, s, null, saved.filter((p) => p.step <= s.progress.step), s.totalSteps, s.stepsPerEpoch, display);
   }
 
+  /** The dataset the run trains on. */
+  get dataset(): RunData['dataset'] {
+    return this.data.dataset;
+  }
+
   /** Steps done so far. */
   get step(): number {
     return this.session?.progress.step ?? this.totalSteps;
@@ -150,7 +161,7 @@ export class LiveTraining {
         ? `This run finished earlier with the same settings and was loaded from ${shownPath(this.outDir)} (WSOL_RETRAIN=1 trains again).`
         : pastPlanNote(this.config, this.totalSteps, this.stepsPerEpoch, steps ?? 0);
       await this.draw(display, note);
-      return { from, to: from, interrupted: false, note };
+      return report({ from, to: from, interrupted: false, note }, this.totalSteps);
     }
     const target = steps === undefined ? this.totalSteps : Math.min(this.totalSteps, from + steps);
     let interrupted = false;
@@ -194,7 +205,7 @@ export class LiveTraining {
       process.off('SIGINT', onInterrupt);
     }
     await this.draw(display, note);
-    return { from, to: this.step, interrupted, note };
+    return report({ from, to: this.step, interrupted, note }, this.totalSteps);
   }
 
   /** Trains the rest of the plan (drawn live) and returns the finished run. */

@@ -74,7 +74,7 @@ export function liveTrainingHtml(s: LiveState): string {
       (p) =>
         `<tr><th style="text-align:right;padding-right:6px;font-weight:normal">${escapeHtml(p.label)}</th>` +
         p.cells
-          .map((c) => `<td style="text-align:center;padding:2px"><img src="${c.src}" width="112" alt="${escapeHtml(c.title)}"/><br/><small>${escapeHtml(c.caption ?? '')}</small></td>`)
+          .map((c) => `<td style="text-align:center;padding:2px"><img src="${c.src}" width="112" style="image-rendering:pixelated" alt="${escapeHtml(c.title)}"/><br/><small>${escapeHtml(c.caption ?? '')}</small></td>`)
           .join('') +
         '</tr>',
     )
@@ -118,7 +118,7 @@ export async function probeMapRows(file: SnapshotFile, snapshot: Snapshot, thres
       const map = scoreMapOf(values, snapshot.mapWidth, snapshot.mapHeight);
       const seen = key === 'branchA' && mask ? maskedImage(image, mask, 1) : key === 'branchB' && mask ? maskedImage(image, mask, 0) : image;
       const full = key === 'full';
-      const png = await probeOverlayPng(seen, map, probe.boxes, { threshold: full ? threshold : null, scale: 2 });
+      const png = await probeOverlayPng(seen, map, probe.boxes, { threshold: full ? threshold : null, scale: 1 });
       const caption = full ? `IoU ${iou(predictedBox(map, image.width, image.height, threshold), probe.boxes[0]).toFixed(2)}` : undefined;
       cells.push({ title, src: pngDataUrl(png), caption });
     }
