@@ -4,6 +4,7 @@ import { CAMS_MANIFEST, readCamsManifest, writeCamsManifest } from '../../locali
 import { evaluateModel } from '../../train/evaluate';
 import { evaluateCamFolder } from '../../train/evaluate-cams';
 import { parseEvalSize } from '../../train/eval-ground-truth';
+import { evaluationOptions } from '../../train/config';
 import { loadRunModel } from '../../train/trainer';
 import type { ParsedOptions } from '../args';
 import type { Command } from '../command';
@@ -45,10 +46,8 @@ export const evalCommand: Command = {
       onWarning: (m) => process.stderr.write(`warning: ${m}\n`),
     });
     const { metrics } = await evaluateModel(model, dataset, options.split as 'val' | 'test', {
-      imageSize: config.train.imageSize,
-      batchSize: config.train.batchSize,
+      ...evaluationOptions(config.train),
       limit: options.limit as number,
-      locThreshold: config.train.locThreshold,
       evalSize,
       saveCams: options.saveCams as string | undefined,
       onProgress: options.json ? undefined : (d, t) => process.stderr.write(`\revaluating ${d}/${t}`),
