@@ -120,7 +120,9 @@ export class LiveTraining {
     if (opened.kind === 'reused') {
       const { history } = opened.run;
       const total = history.at(-1)?.steps ?? 0;
-      return new LiveTraining(runDir, config, data, null, null, opened.run, saved, total, history.length ? Math.round(total / config.epochs) : 0, display);
+      // A run trained without the live view kept no per-step losses: draw its per-epoch means instead.
+      const losses = saved.length > 0 ? saved : history.map((r) => ({ step: r.steps, loss: r.loss }));
+      return new LiveTraining(runDir, config, data, null, null, opened.run, losses, total, history.length ? Math.round(total / config.epochs) : 0, display);
     }
     const s = opened.session;
     return new LiveTraining(runDir, config, data, s, opened.output, null, saved.filter((p) => p.step <= s.progress.step), s.totalSteps, s.stepsPerEpoch, display);

@@ -11,6 +11,10 @@ export interface DiagramShapes {
   features: string;
   /** e.g. '16x16xK' */
   maps: string;
+  /** The fusion target the model builds (default: the project's default, 'mosaic'). */
+  fuseTarget?: 'mosaic' | 'union';
+  /** SSAM's attention radius in feature cells (0: the whole map; default 2, the project's default). */
+  ssamWindow?: number;
 }
 
 const esc = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
@@ -40,26 +44,31 @@ export function networkDiagramSvg(shapes: DiagramShapes): string {
   box(400, yA, 80, yB + h - yA, 'CAAM', '#d8f5d0', 'channels of A and B');
   arrow(360, yA + h / 2, 400, yA + h / 2, shapes.features);
   arrow(360, yB + h / 2, 400, yB + h / 2, shapes.features);
-  box(520, yA, 80, h, 'SSAM', '#f5d0e6', 'spatial');
-  box(520, yB, 80, h, 'SSAM', '#f5d0e6', 'spatial');
+  const r = shapes.ssamWindow ?? 2;
+  const reach = r > 0 ? `${2 * r + 1}x${2 * r + 1} window` : 'whole map';
+  box(520, yA, 80, h, 'SSAM', '#f5d0e6', reach);
+  box(520, yB, 80, h, 'SSAM', '#f5d0e6', reach);
   arrow(480, yA + h / 2, 520, yA + h / 2, "F'_A");
   arrow(480, yB + h / 2, 520, yB + h / 2, "F'_B");
-  box(640, yA, 100, h, 'classifier A', '#e3d9ff', 'conv -> 1x1 to K');
-  box(640, yB, 100, h, 'classifier B', '#e3d9ff', 'conv -> 1x1 to K');
+  box(640, yA, 100, h, 'classifier A', '#e3d9ff', `maps S_A ${shapes.maps}`);
+  box(640, yB, 100, h, 'classifier B', '#e3d9ff', `maps S_B ${shapes.maps}`);
   arrow(600, yA + h / 2, 640, yA + h / 2, 'G_A');
   arrow(600, yB + h / 2, 640, yB + h / 2, 'G_B');
   box(790, 10, 110, 40, 'GAP -> CE(y)', '#eee');
   box(790, yB + 60, 110, 40, 'GAP -> CE(y)', '#eee');
-  arrow(740, yA + 10, 790, 30, 'S_A ' + shapes.maps);
-  arrow(740, yB + h - 10, 790, yB + 80, 'S_B');
-  box(790, 95, 110, 66, 'union target T', '#fff3b0', 'sg(max(att A, att B))');
+  arrow(740, yA + 10, 790, 30);
+  arrow(740, yB + h - 10, 790, yB + 80);
+  if ((shapes.fuseTarget ?? 'mosaic') === 'mosaic') {
+    box(790, 95, 110, 66, 'mosaic target T', '#fff3b0', 'sg: A where x_A saw,');
+    parts.push(`<text x="845" y="150" text-anchor="middle" font-size="10" fill="#555">B elsewhere</text>`);
+  } else box(790, 95, 110, 66, 'union target T', '#fff3b0', 'sg(max(att A, att B))');
   arrow(740, yA + h - 6, 790, 110);
   arrow(740, yB + 6, 790, 146);
   box(940, 95, 110, 66, 'fusion loss', '#ffd0c8', 'mean|Abar - T| + ...');
   arrow(900, 128, 940, 128);
-  parts.push(`<text x="995" y="190" text-anchor="middle" font-size="10" fill="#333">Abar, Bbar: maps of the</text>`);
-  parts.push(`<text x="995" y="203" text-anchor="middle" font-size="10" fill="#333">full image x in both branches</text>`);
-  arrow(995, 185, 995, 161, undefined, true);
+  parts.push(`<text x="995" y="200" text-anchor="middle" font-size="10" fill="#333">Abar, Bbar: maps of the</text>`);
+  parts.push(`<text x="995" y="213" text-anchor="middle" font-size="10" fill="#333">full image x in both branches</text>`);
+  arrow(995, 188, 995, 163, undefined, true);
   parts.push(`<text x="10" y="262" font-size="11" fill="#555">Paper: complementary dropout, CAAM, SSAM, parallel classifiers, an attention-based fusion loss. Where each sits, the equations and the loss form are this project's reconstruction.</text>`);
   return (
     `<svg xmlns="http://www.w3.org/2000/svg" width="1060" height="275" viewBox="0 0 1060 275" font-family="sans-serif">` +

@@ -79,6 +79,12 @@ test('train(n) runs n steps redrawn in one display, a second call continues, the
   assert.match(r.note!, /finished earlier with the same settings/);
   assert.equal((rec.updates.at(-1)!.html.match(/L/g) ?? []).length > 7, true);
   (await reopened.result()).model.net.dispose();
+  // A finished run that was trained without the live view (no per-step losses) draws its epoch means.
+  fs.rmSync(path.join(live.outDir, 'live-steps.json'));
+  const plain = await LiveTraining.open(dir, tiny, { dataset, dataKey: 'a', display: rec.factory });
+  await plain.train();
+  assert.match(rec.updates.at(-1)!.html, /<path d="M[\d.]+,[\d.]+L[\d.]+,[\d.]+"/, 'two epochs, one segment');
+  (await plain.result()).model.net.dispose();
 });
 
 test('the plan-end note states each schedule\'s last learning rate', () => {

@@ -80,4 +80,8 @@ test('the network diagram is one SVG naming every module and the shapes given', 
   for (const s of ['complementary', 'backbone f', 'CAAM', 'SSAM', 'classifier A', 'classifier B', 'fusion loss', '64x64x3', '16x16x64', '16x16x8', 'reconstruction']) assert.ok(svg.includes(s), s);
   assert.equal((svg.match(/<svg/g) ?? []).length, 1);
   assert.ok(!networkDiagramSvg({ image: '<x>', features: '', maps: '' }).includes('<x>'), 'labels are escaped');
+  // The default model: the mosaic target and a 5x5 SSAM window; the union and the global form on request.
+  assert.ok(svg.includes('mosaic target T') && svg.includes('5x5 window') && !svg.includes('union target'));
+  const other = networkDiagramSvg({ image: '', features: '', maps: '', fuseTarget: 'union', ssamWindow: 0 });
+  assert.ok(other.includes('union target T') && other.includes('whole map') && !other.includes('mosaic'));
 });
