@@ -5,21 +5,22 @@
 import * as path from 'path';
 import { writeFileAtomic, writeJsonAtomic } from '../common/atomic-write';
 import type { Dataset } from '../data/dataset';
-import { openDataset } from '../data/open-dataset';
+import { openDataset } from '../data/datasets';
 import type { LocalizationMetrics } from '../localize/localization-evaluator';
-import { METHODS } from '../method/registry';
+import { ablations, comparedMethods, METHODS } from '../method/registry';
 import { evaluationOptions, type TrainConfig } from './config';
 import { evaluateModel } from './evaluate';
 import { train, type TrainCallbacks } from './trainer';
 
-export const QUICK_METHODS = ['cam', 'has', 'acol', 'adl', 'ours'];
+/** Every baseline, then ours (the method registry's roles). */
+export const QUICK_METHODS = comparedMethods();
 /**
  * The ablations the default run includes, the ones that explain the result: without SSAM (the best
  * variant on val), without the fusion loss, and both dropout images through one classifier.
  */
-export const ABLATIONS = ['ours-no-ssam', 'ours-no-fusion', 'dropout-one-branch'];
+export const ABLATIONS = ablations('default');
 /** The rest, run with --all-ablations. */
-export const MORE_ABLATIONS = ['ours-global-ssam', 'ours-no-caam', 'ours-two-pass', 'ours-union-target', 'ours-minmax-fusion'];
+export const MORE_ABLATIONS = ablations('more');
 
 export interface ReproduceOptions {
   quick: boolean;

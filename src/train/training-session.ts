@@ -20,7 +20,7 @@ import * as path from 'path';
 import { writeJsonAtomic } from '../common/atomic-write';
 import { batches, type Batch } from '../data/batches';
 import type { Dataset } from '../data/dataset';
-import { openDataset } from '../data/open-dataset';
+import { openDataset } from '../data/datasets';
 import type { LocalizationMetrics } from '../localize/localization-evaluator';
 import type { ModelConfig } from '../method/registry';
 import type { WsolModel } from '../method/wsol-model';

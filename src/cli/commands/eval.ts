@@ -1,5 +1,5 @@
 import { initBackend } from '../../backend/select';
-import { openDataset } from '../../data/open-dataset';
+import { openDataset } from '../../data/datasets';
 import { CAMS_MANIFEST, readCamsManifest, writeCamsManifest } from '../../localize/cam-folder';
 import { evaluateModel } from '../../train/evaluate';
 import { evaluateCamFolder } from '../../train/evaluate-cams';
