@@ -14,6 +14,7 @@ import type { Dataset } from '../data/dataset';
 import type { LocalizationMetrics } from '../localize/localization-evaluator';
 import type { WsolModel } from '../method/wsol-model';
 import { resolveTrainConfig, type TrainConfig } from '../train/config';
+import { formatEpoch } from '../train/progress';
 import type { EpochRecord, SnapshotFile } from '../train/snapshot-types';
 import { loadRunModel, train, type TrainCallbacks } from '../train/trainer';
 import { QUICK_BANNER } from './findings';
@@ -172,7 +173,6 @@ export async function recipeRun(
 /** Callbacks that print one line per epoch. */
 export function epochPrinter(prefix = ''): TrainCallbacks {
   return {
-    onEpoch: (r) =>
-      console.log(`${prefix}epoch ${r.epoch}: loss ${r.loss.toFixed(3)}, val Top-1 Cls ${r.valTop1Cls.toFixed(1)}%, GT-known Loc ${r.valGtKnownLoc.toFixed(1)}%, MaxBoxAccV2 ${r.valMaxBoxAccV2.toFixed(1)}% (${r.seconds.toFixed(0)} s)`),
+    onEpoch: (r) => console.log(`${prefix}${formatEpoch(r)}`),
   };
 }

@@ -13,7 +13,7 @@ import { evaluationOptions } from '../../train/config';
 import { loadRunModel } from '../../train/trainer';
 import type { ParsedOptions } from '../args';
 import type { Command } from '../command';
-import { metricsSummary } from '../format-metrics';
+import { metricsSummary } from '../../train/progress';
 
 export const evalCommand: Command = {
   spec: {
