@@ -9,7 +9,7 @@ import { openDataset } from '../data/datasets';
 import type { LocalizationMetrics } from '../localize/localization-evaluator';
 import { ablations, comparedMethods, METHODS } from '../method/registry';
 import { evaluationOptions, type TrainConfig } from './config';
-import { evaluateModel } from './evaluate';
+import { evaluateModel } from '../evaluate/evaluate';
 import { train, type TrainCallbacks } from './trainer';
 
 /** Every baseline, then ours (the method registry's roles). */

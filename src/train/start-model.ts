@@ -1,6 +1,6 @@
 /** The model a training starts from: restored from a checkpoint, or fresh, seeded, optionally pretrained. */
 import * as tfl from '@tensorflow/tfjs-layers';
-import { loadKerasH5Weights } from '../data/keras-weights';
+import { loadKerasH5Weights } from '../weights/keras-weights';
 import { createModel, restoreModel, type ModelConfig } from '../method/registry';
 import type { WsolModel } from '../method/wsol-model';
 import { checkProgressFits, loadCheckpointNet, loadCheckpointState, type TrainingProgress } from './checkpoint';

@@ -28,7 +28,7 @@ import { latestCheckpoint, saveCheckpoint, type TrainingProgress } from './check
 import { evaluationOptions, resolveTrainConfig, type DeepPartial, type TrainConfig } from './config';
 import { checkFiniteWeights, checkLoss } from './divergence';
 import { EpochTally } from './epoch-tally';
-import { evaluateModel } from './evaluate';
+import { evaluateModel } from '../evaluate/evaluate';
 import { fileSystemHandler } from './fs-io-handler';
 import { WsolOptimizer } from './optimizer';
 import type { StepInfo } from './progress';
