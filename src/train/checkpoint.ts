@@ -14,6 +14,7 @@ import { makeDir } from '../common/make-dir';
 import { fileSystemHandler, loadNamedTensors, saveNamedTensors } from './fs-io-handler';
 import { describeNonFinite, nonFiniteValues, nonFiniteWeights } from './finite-weights';
 import type { WsolOptimizer } from './optimizer';
+import type { PartialEpoch } from './epoch-tally';
 import type { EpochRecord } from './snapshot-types';
 
 export interface TrainingProgress {
@@ -26,6 +27,8 @@ export interface TrainingProgress {
   history: EpochRecord[];
   /** Loss of the run's first step: the reference for detecting a loss that explodes. */
   firstLoss?: number;
+  /** Sums of the epoch in progress when the checkpoint was saved mid-epoch (absent at an epoch's end). */
+  partialEpoch?: PartialEpoch;
 }
 
 const CHECKPOINTS = 'checkpoints';
@@ -120,5 +123,10 @@ export function checkProgressFits(progress: TrainingProgress, stepsPerEpoch: num
       `${file}: step ${step} does not fit ${epochsDone} finished epochs of ${stepsPerEpoch} steps (expected ${lo}..${hi}); ` +
         'the checkpoint belongs to another configuration or dataset',
     );
+  }
+  const partial = progress.partialEpoch;
+  if (partial !== undefined) {
+    const ok = typeof partial === 'object' && partial !== null && ['lossSum', 'correct', 'seen', 'seconds'].every((k) => typeof (partial as unknown as Record<string, unknown>)[k] === 'number');
+    if (!ok || partial.steps !== step - lo) throw new Error(`${file}: partialEpoch must hold the sums of the ${step - lo} steps done in epoch ${epochsDone + 1}`);
   }
 }

@@ -29,6 +29,7 @@ import { latestCheckpoint, saveCheckpoint, type TrainingProgress } from './check
 import { resolveTrainConfig, type TrainConfig } from './config';
 import { checkFiniteWeights, checkLoss } from './divergence';
 import { EpochTally } from './epoch-tally';
+import { TrainingInterruptedError, watchInterrupts, yieldToEventLoop, type InterruptWatch } from './interrupt';
 import { evaluateModel } from './evaluate';
 import { fileSystemHandler } from './fs-io-handler';
 import { WsolOptimizer } from './optimizer';
@@ -62,6 +63,12 @@ export interface SessionOptions {
   skipBad?: boolean;
   /** Let image ids of folder datasets name files outside the image root (`../x.jpg`). */
   allowOutsideRoot?: boolean;
+  /**
+   * Stop on SIGINT (Ctrl-C, a notebook's "interrupt kernel") and SIGTERM while the session is open:
+   * the step in progress ends, a checkpoint is saved, and `step()` throws TrainingInterruptedError.
+   * Default true.
+   */
+  stopOnSignals?: boolean;
 }
 
 /** The model configuration a training config builds, for a dataset of `numClasses` classes. */
@@ -81,6 +88,7 @@ export class TrainingSession {
   private batchIter: AsyncGenerator<Batch> | null = null;
   private tally: EpochTally | null = null;
   private closed = false;
+  private interrupts: InterruptWatch | null = null;
   /** Metrics of the latest validation (null before the first epoch ends). */
   metrics: LocalizationMetrics | null = null;
   readonly startedAt = Date.now();
@@ -111,6 +119,7 @@ export class TrainingSession {
     const optimizer = new WsolOptimizer(config.optimizer); // checks its config; holds no tensors before the first step
     const { checkpoint, unlock } = openRunFolder(opts.outDir, opts.resume ?? false, config, log);
     let model: WsolModel | null = null;
+    const interrupts = opts.stopOnSignals === false ? null : watchInterrupts(log);
     try {
       const dataset =
         opts.dataset ??
@@ -130,11 +139,13 @@ export class TrainingSession {
       if (!checkpoint) writeRunConfig(opts.outDir, { train: config, model: modelConfig, classNames: dataset.classNames });
       const snapshots = await SnapshotLog.open(path.join(opts.outDir, RUN_FILES.snapshots), dataset, config, checkpoint !== null);
       const session = new TrainingSession(config, opts.outDir, dataset, start.model, optimizer, start.progress, stepsPerEpoch, snapshots, callbacks, unlock);
+      session.interrupts = interrupts;
       if (start.progress.step === 0) session.recordSnapshot(0, -1);
       return session;
     } catch (err) {
       model?.net.dispose();
       optimizer.dispose();
+      interrupts?.release();
       unlock();
       throw err;
     }
@@ -177,7 +188,8 @@ export class TrainingSession {
         epoch,
         limit: c.limit,
       });
-      this.tally = new EpochTally(this.progress.step - epoch * this.stepsPerEpoch);
+      // A mid-epoch checkpoint carries the sums of the steps done, so the epoch's record covers them all.
+      this.tally = new EpochTally(this.progress.step - epoch * this.stepsPerEpoch, this.progress.partialEpoch);
     }
     const tally = this.tally!;
     for (;;) {
@@ -196,6 +208,7 @@ export class TrainingSession {
   async step(): Promise<StepInfo | null> {
     this.checkOpen();
     if (this.done) return null;
+    await this.stopIfSignalled();
     const batch = await this.nextBatch();
     if (!batch) return null;
     const c = this.config;
@@ -257,6 +270,7 @@ export class TrainingSession {
     if (s) this.snapshots.addCoverage(s);
     const rec = tally.record(epoch + 1, p.step, metrics);
     p.history.push(rec);
+    delete p.partialEpoch;
     p.epochsDone = epoch + 1;
     p.rng = { seed: c.seed, nextEpoch: epoch + 1, nextStep: p.step };
     writeJsonAtomic(path.join(this.outDir, RUN_FILES.history), p.history);
@@ -284,6 +298,7 @@ export class TrainingSession {
   async pause(): Promise<string> {
     this.checkOpen();
     const p = this.progress;
+    if (this.tally) p.partialEpoch = this.tally.partial();
     await this.batchIter?.return(undefined);
     this.batchIter = null;
     this.tally = null;
@@ -311,7 +326,22 @@ export class TrainingSession {
     this.batchIter = null;
     this.snapshots.dispose();
     this.optimizer.dispose();
+    this.interrupts?.release();
     this.unlock();
+  }
+
+  /**
+   * Lets a signal handler run (an in-memory dataset never yields on its own), then, when SIGINT or
+   * SIGTERM came, saves a checkpoint and throws TrainingInterruptedError.
+   */
+  private async stopIfSignalled(): Promise<void> {
+    if (!this.interrupts) return;
+    await yieldToEventLoop();
+    const signal = this.interrupts.pending;
+    if (!signal) return;
+    this.interrupts.clear();
+    const dir = await this.pause();
+    throw new TrainingInterruptedError(signal, dir, this.epoch + 1, this.progress.step);
   }
 
   private checkOpen(): void {
