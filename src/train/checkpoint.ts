@@ -64,8 +64,14 @@ function pruneOld(root: string, keep: string): void {
 export function latestCheckpoint(runDir: string): string | null {
   const pointer = path.join(checkpointRoot(runDir), LATEST);
   if (!fs.existsSync(pointer)) return null;
-  const { dir } = readJson<{ dir: string }>(pointer);
+  const { dir } = readJson<{ dir: unknown }>(pointer);
+  // The pointer names one checkpoint folder of this run: a path elsewhere would load another run's weights.
+  if (typeof dir !== 'string' || !/^ckpt-e\d+-s\d+$/.test(dir)) {
+    throw new Error(`${pointer}: "dir" must name a checkpoint folder of this run (ckpt-eNNNN-sSTEP), got ${JSON.stringify(dir)}`);
+  }
   const full = path.join(checkpointRoot(runDir), dir);
+  const real = fs.existsSync(full) ? fs.realpathSync(full) : full;
+  if (path.dirname(real) !== fs.realpathSync(checkpointRoot(runDir))) throw new Error(`${pointer} points to ${real}, outside the run's checkpoints folder`);
   if (!fs.existsSync(path.join(full, 'state.json'))) throw new Error(`${pointer} points to incomplete checkpoint ${full}`);
   return full;
 }

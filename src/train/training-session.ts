@@ -76,12 +76,30 @@ export function modelConfigFor(config: TrainConfig, numClasses: number): ModelCo
   return { ...config.methodOptions, method: config.method, backbone: config.backbone, numClasses, inputSize: config.imageSize };
 }
 
+/**
+ * Channel counts a model may have: far above any useful model of this project (the defaults are
+ * 16 and 64, VGG16's head 1024), low enough that a typo fails with a message, not an allocation
+ * error (tinyWidth 10^6 asks for 18 * 10^12 weights).
+ */
+export const MODEL_SIZE_LIMITS = { tinyWidth: 1024, headWidth: 8192 } as const;
+
 /** Checks the method and its options before any data is read (the class count is not known yet). */
 function checkMethod(config: TrainConfig): void {
   if (!Object.hasOwn(METHODS, config.method)) {
     throw new Error(`unknown method "${config.method}"; known: ${Object.keys(METHODS).join(', ')} (see wsol methods)`);
   }
-  resolveModelConfig(modelConfigFor(config, 2));
+  const resolved = resolveModelConfig(modelConfigFor(config, 2));
+  for (const [option, max] of Object.entries(MODEL_SIZE_LIMITS)) {
+    const v = resolved.backbone[option as keyof typeof MODEL_SIZE_LIMITS];
+    if (v > max) throw new Error(`method option ${option}=${v} is too large: at most ${max} channels (--set ${option}=N)`);
+  }
+}
+
+/** Where a folder dataset's split lives, for messages (null for built-in datasets). */
+function splitFolderOf(spec: string, split: string): string | null {
+  if (!spec.startsWith('folder:')) return null;
+  const metadataDir = spec.slice('folder:'.length).split(',')[0];
+  return path.join(metadataDir, split, 'image_ids.txt');
 }
 
 export class TrainingSession {
@@ -131,7 +149,12 @@ export class TrainingSession {
         }));
       const modelConfig = modelConfigFor(config, dataset.classNames.length);
       const trainCount = config.limit > 0 ? Math.min(config.limit, dataset.items('train').length) : dataset.items('train').length;
-      if (trainCount === 0) throw new Error(`dataset ${dataset.name} has an empty train split`);
+      // Both splits are checked here, not when the first epoch ends: training validates after every epoch.
+      for (const [split, count] of [['train', trainCount], ['val', dataset.items('val').length]] as const) {
+        if (count > 0) continue;
+        const file = splitFolderOf(config.dataset, split);
+        throw new Error(`dataset ${dataset.name} has no ${split} images${file ? ` (${file} is missing or empty)` : ''}; training needs a train and a val split`);
+      }
       const stepsPerEpoch = Math.ceil(trainCount / config.batchSize);
 
       const start = await startModel(config, modelConfig, checkpoint, optimizer, stepsPerEpoch, log);
