@@ -23,10 +23,10 @@ import type { Dataset } from '../data/dataset';
 import { openDataset } from '../data/open-dataset';
 import type { LocalizationMetrics } from '../localize/localization-evaluator';
 import { resolveModelConfig } from '../method/model-config';
-import { METHODS, type ModelConfig } from '../method/registry';
+import type { ModelConfig } from '../method/registry';
 import type { WsolModel } from '../method/wsol-model';
 import { latestCheckpoint, saveCheckpoint, type TrainingProgress } from './checkpoint';
-import { resolveTrainConfig, type TrainConfig } from './config';
+import { evaluationOptions, resolveTrainConfig, type DeepPartial, type TrainConfig } from './config';
 import { checkFiniteWeights, checkLoss } from './divergence';
 import { EpochTally } from './epoch-tally';
 import { TrainingInterruptedError, watchInterrupts, yieldToEventLoop, type InterruptWatch } from './interrupt';
@@ -83,11 +83,8 @@ export function modelConfigFor(config: TrainConfig, numClasses: number): ModelCo
  */
 export const MODEL_SIZE_LIMITS = { tinyWidth: 1024, headWidth: 8192 } as const;
 
-/** Checks the method and its options before any data is read (the class count is not known yet). */
-function checkMethod(config: TrainConfig): void {
-  if (!Object.hasOwn(METHODS, config.method)) {
-    throw new Error(`unknown method "${config.method}"; known: ${Object.keys(METHODS).join(', ')} (see wsol methods)`);
-  }
+/** Checks the model's size before any data is read (the class count is not known yet). */
+function checkModelSize(config: TrainConfig): void {
   const resolved = resolveModelConfig(modelConfigFor(config, 2));
   for (const [option, max] of Object.entries(MODEL_SIZE_LIMITS)) {
     const v = resolved.backbone[option as keyof typeof MODEL_SIZE_LIMITS];
@@ -112,6 +109,7 @@ export class TrainingSession {
   readonly startedAt = Date.now();
 
   private constructor(
+    /** The resolved config: every default filled in and checked (frozen). */
     readonly config: TrainConfig,
     readonly outDir: string,
     readonly dataset: Dataset,
@@ -129,9 +127,9 @@ export class TrainingSession {
    * Checks the config and the run folder (before reading any data), locks the folder, opens the
    * dataset, and builds the model: fresh and seeded, or restored from the latest checkpoint.
    */
-  static async open(partial: Partial<TrainConfig>, opts: SessionOptions): Promise<TrainingSession> {
-    const config = resolveTrainConfig(partial);
-    checkMethod(config);
+  static async open(partial: DeepPartial<TrainConfig>, opts: SessionOptions): Promise<TrainingSession> {
+    const config = resolveTrainConfig(partial); // the method and its options too, before any data is read
+    checkModelSize(config);
     const callbacks = opts.callbacks ?? {};
     const log = (line: string) => callbacks.onLog?.(line);
     const optimizer = new WsolOptimizer(config.optimizer); // checks its config; holds no tensors before the first step
@@ -282,12 +280,7 @@ export class TrainingSession {
     this.batchIter = null;
     this.tally = null;
     checkFiniteWeights(this.model.net, `the end of epoch ${epoch + 1} (step ${p.step})`, latestCheckpoint(this.outDir));
-    const { metrics } = await evaluateModel(this.model, this.dataset, 'val', {
-      imageSize: c.imageSize,
-      batchSize: c.batchSize,
-      limit: c.evalLimit,
-      locThreshold: c.locThreshold,
-    });
+    const { metrics } = await evaluateModel(this.model, this.dataset, 'val', evaluationOptions(c));
     this.metrics = metrics;
     const s = this.recordSnapshot(p.step, epoch);
     if (s) this.snapshots.addCoverage(s);

@@ -9,6 +9,7 @@ import { evaluateCamFolder } from '../../train/evaluate-cams';
 import { parseEvalSize, type EvalSize } from '../../train/eval-ground-truth';
 import type { LocalizationMetrics } from '../../localize/localization-evaluator';
 import type { SavedRunConfig } from '../../train/run-folder';
+import { evaluationOptions } from '../../train/config';
 import { loadRunModel } from '../../train/trainer';
 import type { ParsedOptions } from '../args';
 import type { Command } from '../command';
@@ -96,10 +97,8 @@ async function evaluateRun(
       camsFolder.plan([...ids.map(camFileName), CAMS_MANIFEST]);
     }
     const { metrics } = await evaluateModel(model, dataset, split, {
-      imageSize: config.train.imageSize,
-      batchSize: config.train.batchSize,
+      ...evaluationOptions(config.train),
       limit,
-      locThreshold: config.train.locThreshold,
       evalSize,
       saveCams: camsFolder?.dir,
       onProgress: options.json ? undefined : (d, t) => process.stderr.write(`\revaluating ${d}/${t}`),
