@@ -37,8 +37,8 @@ function compare(): void {
     const b = run(fused);
     assert.ok(Math.abs(a.value.dataSync()[0] - b.value.dataSync()[0]) <= 1e-5 * Math.abs(a.value.dataSync()[0]) + 1e-5, 'loss');
     stock.trainableWeights.forEach((v, i) => {
-      const name = fused.trainableWeights[i].read().name;
-      assert.ok(relError(b.grads[name].dataSync(), a.grads[v.read().name].dataSync()) < 1e-5, `gradient of ${v.name}`);
+      const name = (fused.trainableWeights[i].read() as tf.Variable).name;
+      assert.ok(relError(b.grads[name].dataSync(), a.grads[(v.read() as tf.Variable).name].dataSync()) < 1e-5, `gradient of ${v.name}`);
     });
     tf.dispose([a.value, b.value, ...Object.values(a.grads), ...Object.values(b.grads)]);
   }
@@ -75,7 +75,7 @@ test('a saved model names the stock class and loads back with the fused training
   const m = net(true);
   const json = m.toJSON(null, false) as unknown as { config: { layers: { class_name: string }[] } };
   assert.equal(json.config.layers[1].class_name, 'BatchNormalization');
-  const loaded = (await tfl.models.modelFromJSON({ modelTopology: json } as unknown as tf.io.ModelArtifacts['modelTopology'] & object)) as tfl.LayersModel;
+  const loaded = (await tfl.models.modelFromJSON({ modelTopology: json } as unknown as Parameters<typeof tfl.models.modelFromJSON>[0])) as tfl.LayersModel;
   assert.ok(loaded.layers[1] instanceof FusedBatchNormalization);
   m.dispose();
   loaded.dispose();
