@@ -23,6 +23,8 @@ export interface NativeAddon {
   batchNormTrain(heap: Uint8Array, params: Float64Array): void;
   batchNormTrainGrad(heap: Uint8Array, params: Float64Array): void;
   scaleAdd(heap: Uint8Array, params: Float64Array): void;
+  localAttention(heap: Uint8Array, params: Float64Array): void;
+  localAttentionGrad(heap: Uint8Array, params: Float64Array): void;
   info(): { onednn: string; cpuRuntime: string; threads: number; bigWorkThreads: number; isa: number; cachedPrimitives: number };
   clearCache(): void;
   /** Threads for big operations (1..info().threads); returns the number set. */

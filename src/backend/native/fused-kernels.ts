@@ -101,6 +101,48 @@ function batchNormTrainGradKernel(addon: NativeAddon) {
   };
 }
 
+/** The n, h, w, d, c of a local attention's inputs (checked), for the addon. */
+function windowShape(kernel: string, q: Info, k: Info, v: Info, radius: number): number[] {
+  if (q.shape.length !== 4 || !tf.util.arraysEqual(q.shape, k.shape) || !tf.util.arraysEqual(q.shape.slice(0, 3), v.shape.slice(0, 3))) {
+    throw new Error(`${kernel}: q [${q.shape}], k [${k.shape}] and v [${v.shape}] must be [n, h, w, d], [n, h, w, d] and [n, h, w, c]`);
+  }
+  if (!(Number.isInteger(radius) && radius >= 1)) throw new Error(`${kernel}: radius must be an integer >= 1, got ${radius}`);
+  return [...q.shape, v.shape[3]];
+}
+
+function localAttentionKernel(addon: NativeAddon) {
+  return (args: KernelArgs): Info[] => {
+    const { q, k, v } = args.inputs as { q: Info; k: Info; v: Info };
+    const { radius, scale } = args.attrs as { radius: number; scale: number };
+    requireFloat32(FUSED_KERNELS.localAttention, { q, k, v });
+    const [n, h, w, d, c] = windowShape(FUSED_KERNELS.localAttention, q, k, v, radius);
+    const backend = args.backend as WasmBackend;
+    const at = (t: Info) => backend.dataIdMap.get(t.dataId).memoryOffset;
+    return withOutputs(backend, [v.shape, [n, h, w, (2 * radius + 1) ** 2]], (heap, [context, weights]) =>
+      addon.localAttention(heap, Float64Array.from([n, h, w, d, c, radius, scale, at(q), at(k), at(v), context, weights])),
+    );
+  };
+}
+
+function localAttentionGradKernel(addon: NativeAddon) {
+  return (args: KernelArgs): Info[] => {
+    const inputs = args.inputs as { dContext: Info; dWeights: Info; q: Info; k: Info; v: Info; weights: Info };
+    const { radius, scale } = args.attrs as { radius: number; scale: number };
+    requireFloat32(FUSED_KERNELS.localAttentionGrad, inputs);
+    const { dContext, dWeights, q, k, v, weights } = inputs;
+    const [n, h, w, d, c] = windowShape(FUSED_KERNELS.localAttentionGrad, q, k, v, radius);
+    const cells = (2 * radius + 1) ** 2;
+    for (const [name, t, shape] of [['dContext', dContext, v.shape], ['dWeights', dWeights, [n, h, w, cells]], ['weights', weights, [n, h, w, cells]]] as const) {
+      if (!tf.util.arraysEqual(t.shape, shape as number[])) throw new Error(`${FUSED_KERNELS.localAttentionGrad}: ${name} must be [${shape}], got [${t.shape}]`);
+    }
+    const backend = args.backend as WasmBackend;
+    const at = (t: Info) => backend.dataIdMap.get(t.dataId).memoryOffset;
+    return withOutputs(backend, [q.shape, k.shape, v.shape], (heap, [dq, dk, dv]) =>
+      addon.localAttentionGrad(heap, Float64Array.from([n, h, w, d, c, radius, scale, at(dContext), at(dWeights), at(q), at(k), at(v), at(weights), dq, dk, dv])),
+    );
+  };
+}
+
 function scaleAddKernel(addon: NativeAddon) {
   return (args: KernelArgs): Info => {
     const { a, scale, b } = args.inputs as { a: Info; scale: Info; b: Info };
@@ -120,6 +162,8 @@ export function nativeFusedKernels(addon: NativeAddon): Record<string, tf.Kernel
     [FUSED_KERNELS.adamW]: adamWKernel(addon) as unknown as tf.KernelFunc,
     [FUSED_KERNELS.batchNormTrain]: batchNormTrainKernel(addon) as unknown as tf.KernelFunc,
     [FUSED_KERNELS.batchNormTrainGrad]: batchNormTrainGradKernel(addon) as unknown as tf.KernelFunc,
+    [FUSED_KERNELS.localAttention]: localAttentionKernel(addon) as unknown as tf.KernelFunc,
+    [FUSED_KERNELS.localAttentionGrad]: localAttentionGradKernel(addon) as unknown as tf.KernelFunc,
     [FUSED_KERNELS.scaleAdd]: scaleAddKernel(addon) as unknown as tf.KernelFunc,
   };
 }

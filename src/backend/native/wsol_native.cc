@@ -863,6 +863,153 @@ Napi::Value BatchNormTrainGrad(const Napi::CallbackInfo& info) {
   return env.Undefined();
 }
 
+// Windowed attention (WsolLocalAttention in fused-ops.ts): each cell of an h x w map attends to the
+// (2r+1)^2 cells around it that lie inside the map. Neighbour o of (y, x) is (y + o / side - r,
+// x + o % side - r). Dot products and sums in float64; the result does not depend on the threads.
+struct Window {
+  int64_t n, h, w, d, c, r, side, cells;
+  double scale;
+  explicit Window(const double* p) : n(p[0]), h(p[1]), w(p[2]), d(p[3]), c(p[4]), r(p[5]), side(2 * r + 1), cells(side * side), scale(p[6]) {}
+  // Flat cell of neighbour o of (y, x), or -1 outside the map.
+  int64_t Neighbour(int64_t y, int64_t x, int64_t o) const {
+    const int64_t ny = y + o / side - r, nx = x + o % side - r;
+    return ny >= 0 && ny < h && nx >= 0 && nx < w ? ny * w + nx : -1;
+  }
+};
+
+void CheckWindow(const Napi::Env& env, const Window& s, const char* fn) {
+  if (s.n <= 0 || s.h <= 0 || s.w <= 0 || s.d <= 0 || s.c <= 0 || s.r < 1) throw Napi::RangeError::New(env, std::string("wsol_native.") + fn + ": bad shape or radius");
+}
+
+// localAttention(heap, params): params = n, h, w, d, c, radius, scale, q, k, v, context, weights byte offsets.
+Napi::Value LocalAttention(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  Heap h = GetHeap(env, info[0]);
+  auto p = GetParams(env, info[1], 12, "localAttention");
+  const Window s(p.data());
+  CheckWindow(env, s, "localAttention");
+  const int64_t cellsN = s.h * s.w;
+  const float* q = At(env, h, p[7], s.n * cellsN * s.d, "q");
+  const float* k = At(env, h, p[8], s.n * cellsN * s.d, "k");
+  const float* v = At(env, h, p[9], s.n * cellsN * s.c, "v");
+  float* ctx = At(env, h, p[10], s.n * cellsN * s.c, "context");
+  float* wts = At(env, h, p[11], s.n * cellsN * s.cells, "weights");
+  const int threads = UseThreads(static_cast<double>(s.n * cellsN * s.cells * (s.d + s.c)));
+#pragma omp parallel num_threads(threads)
+  {
+    std::vector<double> logit(s.cells), acc(s.c);
+    std::vector<int64_t> nb(s.cells);
+#pragma omp for schedule(static)
+    for (int64_t bp = 0; bp < s.n * cellsN; bp++) {
+      const int64_t b = bp / cellsN, pos = bp % cellsN, y = pos / s.w, x = pos % s.w;
+      const float* qp = q + bp * s.d;
+      double top = -std::numeric_limits<double>::infinity();
+      for (int64_t o = 0; o < s.cells; o++) {
+        const int64_t u = s.Neighbour(y, x, o);
+        nb[o] = u;
+        if (u < 0) continue;
+        const float* ku = k + (b * cellsN + u) * s.d;
+        double dot = 0;
+        for (int64_t j = 0; j < s.d; j++) dot += static_cast<double>(qp[j]) * ku[j];
+        logit[o] = dot * s.scale;
+        top = std::max(top, logit[o]);
+      }
+      double total = 0;
+      for (int64_t o = 0; o < s.cells; o++) {
+        logit[o] = nb[o] < 0 ? 0 : std::exp(logit[o] - top);
+        total += logit[o];
+      }
+      std::fill(acc.begin(), acc.end(), 0.0);
+      float* wp = wts + bp * s.cells;
+      for (int64_t o = 0; o < s.cells; o++) {
+        const double a = logit[o] / total;
+        wp[o] = static_cast<float>(a);
+        if (nb[o] < 0) continue;
+        const float* vu = v + (b * cellsN + nb[o]) * s.c;
+        for (int64_t j = 0; j < s.c; j++) acc[j] += a * vu[j];
+      }
+      float* cp = ctx + bp * s.c;
+      for (int64_t j = 0; j < s.c; j++) cp[j] = static_cast<float>(acc[j]);
+    }
+  }
+  return env.Undefined();
+}
+
+// localAttentionGrad(heap, params): params = n, h, w, d, c, radius, scale, dContext, dWeights, q, k, v,
+// weights, dq, dk, dv byte offsets. dk and dv are gathered per cell from the cells that attend to it
+// (no scattered writes), so the cells run in parallel.
+Napi::Value LocalAttentionGrad(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  Heap h = GetHeap(env, info[0]);
+  auto p = GetParams(env, info[1], 16, "localAttentionGrad");
+  const Window s(p.data());
+  CheckWindow(env, s, "localAttentionGrad");
+  const int64_t cellsN = s.h * s.w, total = s.n * cellsN;
+  const float* dc = At(env, h, p[7], total * s.c, "dContext");
+  const float* dw = At(env, h, p[8], total * s.cells, "dWeights");
+  const float* q = At(env, h, p[9], total * s.d, "q");
+  const float* k = At(env, h, p[10], total * s.d, "k");
+  const float* v = At(env, h, p[11], total * s.c, "v");
+  const float* wts = At(env, h, p[12], total * s.cells, "weights");
+  float* dq = At(env, h, p[13], total * s.d, "dq");
+  float* dk = At(env, h, p[14], total * s.d, "dk");
+  float* dv = At(env, h, p[15], total * s.c, "dv");
+  const int threads = UseThreads(static_cast<double>(total * s.cells * (s.d + s.c) * 2));
+  std::vector<double> dS(total * s.cells, 0.0);
+#pragma omp parallel num_threads(threads)
+  {
+    std::vector<double> dA(s.cells), acc(s.d), av(s.c);
+#pragma omp for schedule(static)
+    for (int64_t bp = 0; bp < total; bp++) {
+      const int64_t b = bp / cellsN, pos = bp % cellsN, y = pos / s.w, x = pos % s.w;
+      const float* dcp = dc + bp * s.c;
+      const float* wp = wts + bp * s.cells;
+      double mix = 0;
+      for (int64_t o = 0; o < s.cells; o++) {
+        const int64_t u = s.Neighbour(y, x, o);
+        double g = dw[bp * s.cells + o];
+        if (u >= 0) {
+          const float* vu = v + (b * cellsN + u) * s.c;
+          for (int64_t j = 0; j < s.c; j++) g += static_cast<double>(dcp[j]) * vu[j];
+        }
+        dA[o] = g;
+        mix += wp[o] * g;
+      }
+      std::fill(acc.begin(), acc.end(), 0.0);
+      for (int64_t o = 0; o < s.cells; o++) {
+        const double g = wp[o] * (dA[o] - mix);
+        dS[bp * s.cells + o] = g;
+        const int64_t u = s.Neighbour(y, x, o);
+        if (u < 0) continue;
+        const float* ku = k + (b * cellsN + u) * s.d;
+        for (int64_t j = 0; j < s.d; j++) acc[j] += g * ku[j];
+      }
+      for (int64_t j = 0; j < s.d; j++) dq[bp * s.d + j] = static_cast<float>(acc[j] * s.scale);
+    }
+#pragma omp for schedule(static)
+    for (int64_t bu = 0; bu < total; bu++) {
+      const int64_t b = bu / cellsN, u = bu % cellsN, uy = u / s.w, ux = u % s.w;
+      std::vector<double>& ak = acc;
+      std::fill(ak.begin(), ak.end(), 0.0);
+      std::fill(av.begin(), av.end(), 0.0);
+      for (int64_t o = 0; o < s.cells; o++) {
+        // The cell whose neighbour o is u.
+        const int64_t py = uy - (o / s.side - s.r), px = ux - (o % s.side - s.r);
+        if (py < 0 || py >= s.h || px < 0 || px >= s.w) continue;
+        const int64_t bp = b * cellsN + py * s.w + px;
+        const double g = dS[bp * s.cells + o], a = wts[bp * s.cells + o];
+        const float* qp = q + bp * s.d;
+        const float* dcp = dc + bp * s.c;
+        for (int64_t j = 0; j < s.d; j++) ak[j] += g * qp[j];
+        for (int64_t j = 0; j < s.c; j++) av[j] += a * dcp[j];
+      }
+      for (int64_t j = 0; j < s.d; j++) dk[bu * s.d + j] = static_cast<float>(ak[j] * s.scale);
+      for (int64_t j = 0; j < s.c; j++) dv[bu * s.c + j] = static_cast<float>(av[j]);
+    }
+  }
+  return env.Undefined();
+}
+
 // scaleAdd(heap, params): params = size, a, scale (one float), b, y byte offsets: y = a * scale + b.
 Napi::Value ScaleAdd(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
@@ -985,6 +1132,8 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("adamW", Napi::Function::New(env, Guarded<AdamW>, "adamW"));
   exports.Set("batchNormTrain", Napi::Function::New(env, Guarded<BatchNormTrain>, "batchNormTrain"));
   exports.Set("batchNormTrainGrad", Napi::Function::New(env, Guarded<BatchNormTrainGrad>, "batchNormTrainGrad"));
+  exports.Set("localAttention", Napi::Function::New(env, Guarded<LocalAttention>, "localAttention"));
+  exports.Set("localAttentionGrad", Napi::Function::New(env, Guarded<LocalAttentionGrad>, "localAttentionGrad"));
   exports.Set("scaleAdd", Napi::Function::New(env, Guarded<ScaleAdd>, "scaleAdd"));
   exports.Set("info", Napi::Function::New(env, Info, "info"));
   exports.Set("clearCache", Napi::Function::New(env, ClearCache, "clearCache"));
