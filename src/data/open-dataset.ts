@@ -4,7 +4,8 @@
  *   fashion-clutter                    Fashion-MNIST items on cluttered canvases
  *   cub | cub:<CUB_200_2011 dir>       CUB-200-2011's official files (default <dataRoot>/CUB_200_2011)
  *   folder:<metadata dir>,<image root> wsolevaluation's metadata format (any user's own data;
- *                                      ILSVRC through wsolevaluation's metadata/ILSVRC)
+ *                                      ILSVRC through wsolevaluation's metadata/ILSVRC); a comma
+ *                                      inside either path is written \,
  */
 import * as path from 'path';
 import type { Dataset, Split } from './dataset';
@@ -69,9 +70,11 @@ const LOADERS: DatasetLoader[] = [
     name: 'folder',
     description: 'wsolevaluation metadata: folder:<metadata dir with train/ val/ test/>,<image root>',
     open: async (arg, opts) => {
-      const comma = arg.indexOf(',');
+      // The first comma not written "\," separates the folders; "\," is a comma inside a path.
+      const comma = arg.search(/(?<!\\),/);
       if (!arg || comma < 0) throw new Error(`folder dataset needs "folder:<metadata dir>,<image root>", got "folder:${arg}"`);
-      return openWsolFolder(arg.slice(0, comma), arg.slice(comma + 1), { skipBad: opts.skipBad, onWarning: opts.onWarning, allowOutsideRoot: opts.allowOutsideRoot });
+      const unescape = (p: string) => p.replace(/\\,/g, ',');
+      return openWsolFolder(unescape(arg.slice(0, comma)), unescape(arg.slice(comma + 1)), { skipBad: opts.skipBad, onWarning: opts.onWarning, allowOutsideRoot: opts.allowOutsideRoot });
     },
   },
 ];
