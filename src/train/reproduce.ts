@@ -173,7 +173,8 @@ export async function reproduce(opts: ReproduceOptions): Promise<ResultsFile> {
 
   const folder = openOutputFolder(opts.outDir, {
     command: 'wsol reproduce',
-    settings: { datasets: opts.datasets, methods: opts.methods, seeds: opts.seeds, shard: opts.shard ?? null, quick: opts.quick, settings },
+    // Spread, so a refusal names the setting that changed.
+    settings: { datasets: opts.datasets, methods: opts.methods, seeds: opts.seeds, shard: opts.shard ?? null, quick: opts.quick, ...settings },
     overwrite: opts.overwrite,
     optionName: '--out',
   });
@@ -196,7 +197,8 @@ export async function reproduce(opts: ReproduceOptions): Promise<ResultsFile> {
     };
     const datasets = new Map<string, Dataset>();
     for (const key of mine) {
-      const runRel = `${REPRODUCE_FILES.runs}/${runFolderName(key)}`;
+      // Under the settings digest: runs of other settings (after --overwrite) are never resumed as these.
+      const runRel = `${REPRODUCE_FILES.runs}/${hash.slice(0, 8)}/${runFolderName(key)}`;
       const runDir = folder.claimTree(runRel);
       const kept = stored.rows.get(rowKey(key, hash));
       if (kept) {
