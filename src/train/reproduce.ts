@@ -17,9 +17,9 @@ import type { Dataset } from '../data/dataset';
 import { openDataset } from '../data/open-dataset';
 import type { LocalizationMetrics } from '../localize/localization-evaluator';
 import { METHODS } from '../method/registry';
-import { resolveTrainConfig, type TrainConfig } from './config';
+import { evaluationOptions, type DeepPartial, type TrainConfig } from './config';
 import { evaluateModel } from './evaluate';
-import { METRIC_FIELDS, RESULTS_VERSION, readResultsFile, resolvedSettings, settingsHash, type ResultRow, type ResultsFile, type ResultsShard } from './results-file';
+import { METRIC_FIELDS, RESULTS_VERSION, readResultsFile, resolvedSettings, settingsHash, settingsOf, type ResultRow, type ResultsFile, type ResultsShard } from './results-file';
 import { orderRows } from './results-set';
 import { resultsMarkdown } from './results-table';
 import { RUN_FILES } from './run-folder';
@@ -51,7 +51,7 @@ export interface ReproduceOptions {
   seeds: number[];
   outDir: string;
   /** Overrides applied to every run (epochs, image size, batch size...). */
-  train: Partial<TrainConfig>;
+  train: DeepPartial<TrainConfig>;
   /** Run only this slice of the matrix (null or absent: all of it). */
   shard?: ResultsShard | null;
   /** Write into a folder that holds other files (they are kept; same-named ones are replaced). */
@@ -212,10 +212,10 @@ export async function reproduce(opts: ReproduceOptions): Promise<ResultsFile> {
         datasets.clear(); // one dataset in memory at a time; the matrix visits each (dataset, seed) in one stretch
         datasets.set(datasetKey, dataset);
       }
-      const config = resolveTrainConfig({ ...opts.train, ...key });
-      const evalOptions = { imageSize: config.imageSize, batchSize: config.batchSize, limit: config.evalLimit, locThreshold: config.locThreshold };
-      const result = await train(config, { outDir: runDir, resume: 'if-present', dataset, callbacks: opts.callbacks?.(key.method, key.dataset, key.seed) });
+      const result = await train({ ...opts.train, ...key }, { outDir: runDir, resume: 'if-present', dataset, callbacks: opts.callbacks?.(key.method, key.dataset, key.seed) });
       try {
+        if (settingsHash(settingsOf(result.config)) !== hash) throw new Error(`${runDir}: the run resolved other settings than planned; this is a bug in wsol reproduce`);
+        const evalOptions = evaluationOptions(result.config);
         const test = await evaluateModel(result.model, dataset, dataset.items('test').length > 0 ? 'test' : 'val', evalOptions);
         const val = await finalValMetrics(result.metrics, runDir, async () => (await evaluateModel(result.model, dataset, 'val', evalOptions)).metrics);
         const row = rowFrom(key, hash, runDir, test.metrics);

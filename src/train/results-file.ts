@@ -11,7 +11,7 @@
  */
 import * as fs from 'fs';
 import { settingsDigest } from '../common/output-folder';
-import { MAX_SEED, resolveTrainConfig, type TrainConfig } from './config';
+import { MAX_SEED, resolveTrainConfig, type DeepPartial, type TrainConfig } from './config';
 
 export const RESULTS_VERSION = 1;
 
@@ -51,7 +51,7 @@ export interface ResultsFile {
   createdAt: string;
   quick: boolean;
   /** The overrides given on top of the defaults (the budget and the user's options). */
-  train: Partial<TrainConfig>;
+  train: DeepPartial<TrainConfig>;
   /** The whole matrix asked for, in run order (a shard runs a slice of it). */
   matrix: { datasets: string[]; methods: string[]; seeds: number[] };
   shard: ResultsShard | null;
@@ -71,7 +71,7 @@ export function settingsHash(settings: RunSettings): string {
 }
 
 /** The settings a reproduce run gives every row: the defaults under `overrides`. */
-export function resolvedSettings(overrides: Partial<TrainConfig>): RunSettings {
+export function resolvedSettings(overrides: DeepPartial<TrainConfig>): RunSettings {
   return settingsOf(resolveTrainConfig(overrides));
 }
 
