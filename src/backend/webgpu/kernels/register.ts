@@ -70,6 +70,11 @@ export function useWebgpuKernels(set: WebgpuKernelSet): void {
   active = set;
 }
 
+/** The kernel set in use (useWebgpuKernels). */
+export function activeWebgpuKernels(): WebgpuKernelSet {
+  return active;
+}
+
 export function registerWebgpuKernels(): void {
   useWebgpuKernels('auto');
 }
