@@ -19,10 +19,13 @@ import { makeConv2dBackpropInputWebgpu } from './conv2d-backprop-input';
 import { makeConv2dWebgpu } from './conv2d';
 import { FUSED_KERNELS } from '../../fused-ops';
 import { adamWUpdateWebgpu } from './adamw-update';
+import { batchNormTrainGradWebgpu, batchNormTrainWebgpu } from './batch-norm-train';
 
 /** The fused training ops (src/backend/fused-ops.ts) this engine implements. */
 const FUSED: Record<string, tf.KernelFunc> = {
   [FUSED_KERNELS.adamW]: adamWUpdateWebgpu as unknown as tf.KernelFunc,
+  [FUSED_KERNELS.batchNormTrain]: batchNormTrainWebgpu as unknown as tf.KernelFunc,
+  [FUSED_KERNELS.batchNormTrainGrad]: batchNormTrainGradWebgpu as unknown as tf.KernelFunc,
 };
 
 /** Names of the kernels this project replaces or adds on webgpu (for `wsol info`). */
