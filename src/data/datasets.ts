@@ -177,9 +177,11 @@ export const DATASETS: DatasetEntry[] = [
     classes: null,
     sizes: 'as the metadata lists',
     open: async (arg, opts) => {
-      const comma = arg.indexOf(',');
+      // The first comma not written "\," separates the folders; "\," is a comma inside a path.
+      const comma = arg.search(/(?<!\\),/);
       if (!arg || comma < 0) throw new Error(`folder dataset needs "folder:<metadata dir>,<image root>", got "folder:${arg}"`);
-      return openWsolFolder(arg.slice(0, comma), arg.slice(comma + 1), { skipBad: opts.skipBad, onWarning: opts.onWarning, allowOutsideRoot: opts.allowOutsideRoot });
+      const unescape = (p: string) => p.replace(/\\,/g, ',');
+      return openWsolFolder(unescape(arg.slice(0, comma)), unescape(arg.slice(comma + 1)), { skipBad: opts.skipBad, onWarning: opts.onWarning, allowOutsideRoot: opts.allowOutsideRoot });
     },
   },
 ];
