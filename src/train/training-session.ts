@@ -20,7 +20,7 @@ import * as path from 'path';
 import { writeJsonAtomic } from '../common/atomic-write';
 import { batches, type Batch } from '../data/batches';
 import type { Dataset } from '../data/dataset';
-import { openDataset } from '../data/open-dataset';
+import { openDataset } from '../data/datasets';
 import type { LocalizationMetrics } from '../localize/localization-evaluator';
 import { resolveModelConfig } from '../method/model-config';
 import type { ModelConfig } from '../method/registry';
@@ -37,7 +37,7 @@ import type { StepInfo } from './progress';
 import { openRunFolder, RUN_FILES, writeRunConfig, type ResumeMode } from './run-folder';
 import { learningRateAt } from './schedule';
 import { SnapshotLog } from './snapshot-log';
-import type { EpochRecord, Snapshot } from './snapshot-types';
+import type { EpochRecord, Snapshot, SnapshotFile } from './snapshot-types';
 import { startModel } from './start-model';
 import { trainStep } from './train-step';
 
@@ -187,6 +187,11 @@ export class TrainingSession {
 
   get history(): EpochRecord[] {
     return this.progress.history;
+  }
+
+  /** The probes and the snapshots recorded so far (what snapshots.json holds after the next save). */
+  get teachingRecord(): SnapshotFile {
+    return this.snapshots.content;
   }
 
   private recordSnapshot(step: number, epoch: number): Snapshot | null {

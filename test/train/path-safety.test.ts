@@ -13,7 +13,7 @@ import { initBackend } from '../../src/backend/select';
 import { writeFileAtomic } from '../../src/common/atomic-write';
 import { decodeImageFile, readImageSize } from '../../src/data/image-io';
 import { pathInside } from '../../src/data/inside-root';
-import { openDataset } from '../../src/data/open-dataset';
+import { openDataset } from '../../src/data/datasets';
 import { partsDataset } from '../../src/data/parts-dataset';
 import { latestCheckpoint } from '../../src/train/checkpoint';
 import { train } from '../../src/train/trainer';

@@ -1,6 +1,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { initBackend } from '../../backend/select';
+import { datasetSpecs } from '../../data/datasets';
 import { DEFAULT_TRAIN_CONFIG, type TrainConfig } from '../../train/config';
 import { TrainingInterruptedError } from '../../train/interrupt';
 import { formatProgress } from '../../train/progress';
@@ -17,7 +18,7 @@ export const trainCommand: Command = {
     summary: 'train one method on one dataset (resumable; Ctrl-C or SIGTERM saves a checkpoint)',
     usage: 'wsol train --dataset D --method M [--backbone B] [--epochs N] [--image-size S] [--batch-size B] [--seed S] [--set OPTION=VALUE]... [--out DIR] [--resume]\n       wsol train --out DIR --resume   (continues with the options stored in DIR)',
     options: {
-      dataset: { type: 'string', description: `parts | fashion-clutter | cub | folder:<metadata dir>,<image root> (default: ${DEFAULT_TRAIN_CONFIG.dataset})` },
+      dataset: { type: 'string', description: `${datasetSpecs()} (default: ${DEFAULT_TRAIN_CONFIG.dataset})` },
       method: { type: 'string', description: `method id (see wsol methods; default: ${DEFAULT_TRAIN_CONFIG.method})` },
       ...TRAINING_OPTIONS,
       'allow-outside-root': { type: 'boolean', description: 'let image ids of folder: datasets name files outside the image root (../)' },
