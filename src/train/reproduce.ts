@@ -14,9 +14,9 @@ import * as path from 'path';
 import { writeJsonAtomic } from '../common/atomic-write';
 import { openOutputFolder, type OutputFolder } from '../common/output-folder';
 import type { Dataset } from '../data/dataset';
-import { openDataset } from '../data/open-dataset';
+import { openDataset } from '../data/datasets';
 import type { LocalizationMetrics } from '../localize/localization-evaluator';
-import { METHODS } from '../method/registry';
+import { ablations, comparedMethods, METHODS } from '../method/registry';
 import { evaluationOptions, type DeepPartial, type TrainConfig } from './config';
 import { evaluateModel } from './evaluate';
 import { METRIC_FIELDS, RESULTS_VERSION, readResultsFile, resolvedSettings, settingsHash, settingsOf, type ResultRow, type ResultsFile, type ResultsShard } from './results-file';
@@ -28,14 +28,15 @@ import { train, type TrainCallbacks } from './trainer';
 export { METRIC_FIELDS, type MetricField, type ResultRow, type ResultsFile } from './results-file';
 export { comparisonMarkdown, resultsMarkdown } from './results-table';
 
-export const QUICK_METHODS = ['cam', 'has', 'acol', 'adl', 'ours'];
+/** Every baseline, then ours (the method registry's roles). */
+export const QUICK_METHODS = comparedMethods();
 /**
  * The ablations the default run includes, the ones that explain the result: without SSAM (the best
  * variant on val), without the fusion loss, and both dropout images through one classifier.
  */
-export const ABLATIONS = ['ours-no-ssam', 'ours-no-fusion', 'dropout-one-branch'];
+export const ABLATIONS = ablations('default');
 /** The rest, run with --all-ablations. */
-export const MORE_ABLATIONS = ['ours-global-ssam', 'ours-no-caam', 'ours-two-pass', 'ours-union-target', 'ours-minmax-fusion'];
+export const MORE_ABLATIONS = ablations('more');
 /** The methods ours is held against besides CAM: the main methods but CAM and ours. */
 export const BASELINE_METHODS = QUICK_METHODS.filter((m) => m !== 'cam' && m !== 'ours');
 /** The order in which tables list methods (others follow in the order they appear). */
