@@ -24,6 +24,7 @@ import {
   type AdamWSlot,
 } from '../../src/backend/fused-ops';
 import { planBatchNorm } from '../../src/backend/webgpu/kernels/batch-norm-train';
+import { MAX_ROWS, middleReduction } from '../../src/backend/webgpu/kernels/reduce-leading-axes';
 import { countDispatches } from '../../src/backend/webgpu/dispatch-count';
 import { useWebgpuKernels } from '../../src/backend/webgpu/kernels/register';
 import { random, relError } from '../helpers/numeric';
@@ -189,4 +190,43 @@ test('training through WsolBatchNormTrain on webgpu: gradients of x, gamma and b
   const backward = countDispatches(() => batchNormTrainGrad({ dy: y, x: inputs.x, gamma: inputs.gamma as tf.Tensor1D, mean, variance, dMean: zeros, dVariance: zeros }, 1e-3));
   assert.equal(backward.dispatches, 2, 'the backward pass is two dispatches');
   tf.dispose([y, mean, variance, zeros, backward.value.dx, backward.value.dGamma, backward.value.dBeta, inputs.x, inputs.gamma, inputs.beta]);
+});
+
+test('reductions over a block of axes before the last are viewed as [before, rows, after]', () => {
+  assert.deepEqual(middleReduction([2, 3, 4, 5], [0, 1, 2], false), { before: 1, rows: 24, after: 5, outShape: [5] });
+  assert.deepEqual(middleReduction([2, 3, 4, 5], [1, 2], true), { before: 2, rows: 12, after: 5, outShape: [2, 1, 1, 5] });
+  assert.deepEqual(middleReduction([2, 3, 4, 5], [-3], false), { before: 2, rows: 3, after: 20, outShape: [2, 4, 5] });
+  assert.equal(middleReduction([2, 3, 4, 5], [3], false), null, 'innermost: the stock kernel needs no transpose');
+  assert.equal(middleReduction([2, 3, 4, 5], [0, 2], false), null, 'not one block of axes');
+});
+
+test('Sum and Mean over leading and middle axes match cpu in one dispatch each, long ones through the stock kernel', async (t) => {
+  const why = await unavailable;
+  if (why) return t.skip(why);
+  const shape = [3, 7, 9, 20];
+  const long = [MAX_ROWS + 4, 3];
+  const cases = () => {
+    const x = tf.add(tf.tensor(random(shape, 31), shape), 1);
+    const y = tf.tensor(random(long, 32), long);
+    return [tf.sum(x, [0, 1, 2]), tf.mean(x, [0, 1, 2], true), tf.sum(x, 1), tf.mean(x, [1, 2]), tf.sum(x, 3), tf.sum(y, 0), tf.mean(y, 0)];
+  };
+  const { cpu, gpu } = await onBoth(cases);
+  assertClose('reductions', gpu, cpu, 1e-5);
+  await tf.setBackend('webgpu');
+  const x = tf.tensor(random(shape, 31), shape);
+  x.dataSync();
+  for (const [what, fn, expected] of [
+    ['sum over [0, 1, 2]', () => tf.sum(x, [0, 1, 2]), 1],
+    ['mean over [1, 2]', () => tf.mean(x, [1, 2]), 1],
+  ] as const) {
+    const r = countDispatches(fn);
+    assert.equal(r.dispatches, expected, `${what}: ${r.dispatches} dispatches`);
+    r.value.dispose();
+  }
+  useWebgpuKernels('stock');
+  const stock = countDispatches(() => tf.sum(x, [0, 1, 2]));
+  assert.equal(stock.dispatches, 2, 'stock tfjs-webgpu transposes, then reduces');
+  stock.value.dispose();
+  useWebgpuKernels('auto');
+  x.dispose();
 });
