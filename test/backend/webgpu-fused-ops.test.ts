@@ -20,6 +20,12 @@ import {
   batchNormTrainReference,
   FUSED_KERNELS,
   hasFusedKernel,
+  localAttention,
+  localAttentionGrad,
+  localAttentionGradReference,
+  localAttentionReference,
+  scaleAdd,
+  scaleAddReference,
   type AdamWHyper,
   type AdamWSlot,
 } from '../../src/backend/fused-ops';
@@ -229,4 +235,62 @@ test('Sum and Mean over leading and middle axes match cpu in one dispatch each, 
   stock.value.dispose();
   useWebgpuKernels('auto');
   x.dispose();
+});
+
+/** Windowed attention at radius 1 and 2 on maps smaller and larger than the window (border cells included). */
+for (const [shape, radius] of [[[2, 3, 4, 5], 1], [[2, 6, 5, 4], 2]] as const) {
+  test(`WsolLocalAttention and its gradient kernel on webgpu equal the references on cpu, q [${shape}], radius ${radius}`, async (t) => {
+    const why = await unavailable;
+    if (why) return t.skip(why);
+    await tf.setBackend('webgpu');
+    assert.ok(hasFusedKernel(FUSED_KERNELS.localAttention) && hasFusedKernel(FUSED_KERNELS.localAttentionGrad), 'webgpu registers both local-attention kernels');
+    const [n, h, w, d] = shape;
+    const c = 3;
+    const K = (2 * radius + 1) ** 2;
+    const scale = 1 / Math.sqrt(d);
+    const inputs = () => ({
+      q: tf.tensor4d(random([n, h, w, d], 51, 2), [n, h, w, d]),
+      k: tf.tensor4d(random([n, h, w, d], 52, 2), [n, h, w, d]),
+      v: tf.tensor4d(random([n, h, w, c], 53), [n, h, w, c]),
+    });
+    const forward = (fn: typeof localAttention) => () => {
+      const { q, k, v } = inputs();
+      const r = fn(q, k, v, radius, scale);
+      return [r.context, r.weights];
+    };
+    const backward = (fn: typeof localAttentionGrad) => () => {
+      const { q, k, v } = inputs();
+      const weights = localAttentionReference(q, k, v, radius, scale).weights;
+      const g = fn({ dContext: tf.tensor4d(random([n, h, w, c], 54), [n, h, w, c]), dWeights: tf.tensor4d(random([n, h, w, K], 55), [n, h, w, K]), q, k, v, weights }, radius, scale);
+      return [g.dq, g.dk, g.dv];
+    };
+    const reference = { f: (await onBoth(forward(localAttentionReference))).cpu, b: (await onBoth(backward(localAttentionGradReference))).cpu };
+    const fused = { f: (await onBoth(forward(localAttention))).gpu, b: (await onBoth(backward(localAttentionGrad))).gpu };
+    assertClose('local attention [context, weights]', fused.f, reference.f, 2e-5);
+    assertClose('local attention backward [dq, dk, dv]', fused.b, reference.b, 2e-5);
+    await tf.setBackend('webgpu');
+    const x = inputs();
+    [x.q, x.k, x.v].forEach((t) => t.dataSync());
+    const counted = countDispatches(() => localAttention(x.q, x.k, x.v, radius, scale));
+    assert.equal(counted.dispatches, 1, 'the forward pass is one dispatch');
+    tf.dispose([counted.value.context, counted.value.weights, x.q, x.k, x.v]);
+  });
+}
+
+test('WsolScaleAdd on webgpu equals the reference on cpu, in one dispatch', async (t) => {
+  const why = await unavailable;
+  if (why) return t.skip(why);
+  await tf.setBackend('webgpu');
+  assert.ok(hasFusedKernel(FUSED_KERNELS.scaleAdd), 'webgpu registers WsolScaleAdd');
+  const shape = [2, 4, 4, 6];
+  const make = () => [tf.tensor(random(shape, 61), shape), tf.tensor1d([0.37]), tf.tensor(random(shape, 62), shape)] as const;
+  const reference = (await onBoth(() => [scaleAddReference(...make())])).cpu;
+  const fused = (await onBoth(() => [scaleAdd(...make())])).gpu;
+  assertClose('scale-add', fused, reference, 1e-6);
+  await tf.setBackend('webgpu');
+  const [a, s, b] = make();
+  [a, s, b].forEach((x) => x.dataSync());
+  const counted = countDispatches(() => scaleAdd(a, s, b));
+  assert.equal(counted.dispatches, 1);
+  tf.dispose([counted.value, a, s, b]);
 });

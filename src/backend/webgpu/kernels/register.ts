@@ -13,7 +13,9 @@
  *   (reduce-leading-axes.ts).
  * - The fused training ops of src/backend/fused-ops.ts: a one-dispatch-per-weight AdamW
  *   (adamw-update.ts), batch norm's training forward and backward in two dispatches each
- *   (batch-norm-train.ts). Multi-output shaders run through multi-output.ts.
+ *   (batch-norm-train.ts), windowed attention in one dispatch forward and two backward
+ *   (local-attention.ts), a * scale + b in one (scale-add.ts). Multi-output shaders run through
+ *   multi-output.ts.
  * On a small net a step is bound by the number of dispatches (dispatch-count.ts counts them).
  *
  * The convolutions share one tiled-GEMM generator (tiled-gemm.ts). Parity with the cpu backend:
@@ -26,13 +28,18 @@ import { makeConv2dWebgpu } from './conv2d';
 import { FUSED_KERNELS } from '../../fused-ops';
 import { adamWUpdateWebgpu } from './adamw-update';
 import { batchNormTrainGradWebgpu, batchNormTrainWebgpu } from './batch-norm-train';
+import { localAttentionGradWebgpu, localAttentionWebgpu } from './local-attention';
 import { makeReduceLeadingAxes } from './reduce-leading-axes';
+import { scaleAddWebgpu } from './scale-add';
 
 /** The fused training ops (src/backend/fused-ops.ts) this engine implements. */
 const FUSED: Record<string, tf.KernelFunc> = {
   [FUSED_KERNELS.adamW]: adamWUpdateWebgpu as unknown as tf.KernelFunc,
   [FUSED_KERNELS.batchNormTrain]: batchNormTrainWebgpu as unknown as tf.KernelFunc,
   [FUSED_KERNELS.batchNormTrainGrad]: batchNormTrainGradWebgpu as unknown as tf.KernelFunc,
+  [FUSED_KERNELS.localAttention]: localAttentionWebgpu as unknown as tf.KernelFunc,
+  [FUSED_KERNELS.localAttentionGrad]: localAttentionGradWebgpu as unknown as tf.KernelFunc,
+  [FUSED_KERNELS.scaleAdd]: scaleAddWebgpu as unknown as tf.KernelFunc,
 };
 
 /** Names of the kernels this project replaces or adds on webgpu (for `wsol info`). */
