@@ -45,10 +45,14 @@ export { agreementOverTraining, agreementFigure, MAP_KINDS, type AgreementRow, t
 export { imageGrid, attentionOverImage, type GridCell } from './viz/image-figures';
 export { lossTermsFigure, thresholdSweepsFigure } from './viz/result-figures';
 export { meanStd, formatMeanStd, statsByMethod, meanCurve, type MeanStd } from './viz/seed-stats';
-export { trainingFindings, comparisonFindings, camFindings, fusionTargetFinding, boxStats, boxVerdict, findingsMarkdown, nearChance, QUICK_BANNER, type BoxStats, type BoxVerdict } from './viz/findings';
+export { trainingFindings, comparisonFindings, camFindings, splitBoxFindings, fusionTargetFinding, boxStats, boxVerdict, findingsMarkdown, nearChance, QUICK_BANNER, type BoxStats, type BoxVerdict } from './viz/findings';
 export { networkDiagramSvg } from './viz/network-diagram';
 export { notebookSetup, type NotebookSession } from './notebook/session';
 export { trainOrReuse, recipeRun, epochPrinter, epochLine, type NotebookRun } from './notebook/run-or-reuse';
 export { liveTraining, LiveTraining, pastPlanNote, kernelDisplay, type LiveDisplay, type LiveReport } from './notebook/live-training';
 export { notebookRecipe, recipeDataset, NOTEBOOK_RECIPES, COMPARE_METHODS, COMPARE_SEEDS, type NotebookRecipe, type RecipeName } from './notebook/recipes';
 export { liveTrainingHtml, lossCurveSvg, probeMapRows } from './viz/live-view';
+export { boxStatsFigure } from './viz/box-stats-figure';
+export { exerciseCheck, shortError } from './notebook/exercise-check';
+export { engineReport, gpuPresent } from './notebook/engine-note';
+export { boxesOverSplit, imagesAtPercentiles, chosenImagesGrid, type ImageBox } from './notebook/split-boxes';
