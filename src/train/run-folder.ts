@@ -141,7 +141,7 @@ function mismatchMessage(outDir: string, resume: ResumeMode, was: TrainConfig, n
     // The learning-rate schedule spans the planned steps (cosine by default), so a longer run is
     // another run from its first step on: continuing would not give what --epochs promises.
     return (
-      `${outDir} was trained for ${was.epochs} epochs and its learning-rate schedule (${was.schedule.name}) spans those steps; ` +
+      `${outDir} is a run of ${was.epochs} epochs and its learning-rate schedule (${was.schedule.name}) spans those steps; ` +
       `it cannot be extended to ${now.epochs} epochs without changing the steps already done. ` +
       `Train a new run with --epochs ${now.epochs} and another --out (or resume this one with --epochs ${was.epochs})`
     );

@@ -157,7 +157,7 @@ test('--resume with another option names it; a longer --epochs on a finished run
   assert.match(lr.stderr, /--resume: the options differ from the run's config\.json in .*: optimizer\.learningRate \(run: 0\.002, now: 0\.01\)\. Resume with the run's own options/);
   const longer = runCli(['train', '--out', copy, '--resume', '--epochs', '5']);
   assert.equal(longer.code, 1);
-  assert.match(longer.stderr, /was trained for 3 epochs and its learning-rate schedule \(cosine\) spans those steps; it cannot be extended to 5 epochs .*Train a new run with --epochs 5 and another --out/);
+  assert.match(longer.stderr, /is a run of 3 epochs and its learning-rate schedule \(cosine\) spans those steps; it cannot be extended to 5 epochs .*Train a new run with --epochs 5 and another --out/);
   const noRun = runCli(['train', '--out', path.join(tmp('norun'), 'x'), '--resume']);
   assert.equal(noRun.code, 1);
   assert.match(noRun.stderr, /--resume: .* holds no run to resume/);
