@@ -25,16 +25,15 @@ test('the benchmark runs every engine side by side on the reference and method n
   const tfEngines = ['cpu', ...(native ? ['native'] : []), 'wasm', 'wasm-forward'];
   const torchEngines = hasTorch ? ['torch', 'torch-1t'] : [];
   for (const net of BENCH_NET_NAMES) {
-    // PyTorch has the reference nets and the cam twin, not ours.
-    const expected = [...tfEngines, ...(net === 'ours' ? [] : torchEngines)];
+    // PyTorch has the reference nets and the twins of cam and ours.
+    const expected = [...tfEngines, ...torchEngines];
     assert.deepEqual(report.results.filter((r) => r.net === net).map((r) => r.engine), expected, net);
     const p = report.perNet[net];
     assert.equal(p.engine, native ? 'native' : 'wasm');
     assert.ok(p.speedupOverCpu! > 0 && p.stepOverForward! > 0, `${net}: speed-up over cpu is never null`);
     assert.equal(p.nativeSpeedupOverWasm === null, !native);
-    assert.equal(p.timeVsTorch === null, !hasTorch || net === 'ours');
-    assert.equal(p.timeVsTorch1t === null, !hasTorch || net === 'ours');
-    if (net === 'ours') assert.match(p.torchNote!, /no PyTorch twin/);
+    assert.equal(p.timeVsTorch === null, !hasTorch);
+    assert.equal(p.timeVsTorch1t === null, !hasTorch);
     assert.ok(report.profile![net].length > 0 && report.profile![net].some((k) => k.kernel === 'Conv2DBackpropFilter'));
   }
   for (const r of report.results) {
