@@ -18,11 +18,13 @@ import { formatProgress, type StepInfo } from '../train/progress';
 import { learningRateAt } from '../train/schedule';
 import type { SnapshotFile } from '../train/snapshot-types';
 import type { TrainingSession } from '../train/trainer';
+import type { BranchCoverageRow } from '../viz/branch-coverage';
 import { liveTrainingHtml, probeMapRows, type LiveCell, type LossPoint } from '../viz/live-view';
 import { decodeRgb, type RgbImage } from '../viz/probe-overlay';
 import { notebookRecipe, recipeDataset, type RecipeName } from './recipes';
 import { epochLine, finishNotebookRun, openNotebookRun, recipeFolder, shownPath, type NotebookRun, type RunData } from './run-or-reuse';
 import type { OutputFolder } from '../common/output-folder';
+import { readBranchCoverage, recordBranchCoverage } from './branch-coverage-run';
 import { STEP_LOG_FILE } from './notebook-folder';
 import type { NotebookSession } from './session';
 
@@ -129,6 +131,11 @@ export class LiveTraining {
     return this.data.dataset;
   }
 
+  /** The branches' validation coverage per epoch (empty for single-branch methods). */
+  get branchCoverage(): BranchCoverageRow[] {
+    return readBranchCoverage(this.outDir);
+  }
+
   /** Steps done so far. */
   get step(): number {
     return this.session?.progress.step ?? this.totalSteps;
@@ -183,12 +190,14 @@ export class LiveTraining {
         if (!info) {
           if (s.done) break;
           this.epochLines.push(epochLine(await s.finishEpoch())); // the epoch ran out of batches
+          await recordBranchCoverage(s);
           continue;
         }
         this.lastInfo = info;
         this.losses.push({ step: info.step, loss: info.loss });
         if (info.stepInEpoch === info.stepsPerEpoch) {
           this.epochLines.push(epochLine(await s.finishEpoch()));
+          await recordBranchCoverage(s);
           this.saveLosses();
         }
         await this.draw(display);

@@ -16,6 +16,7 @@ import type { EpochRecord, SnapshotFile } from '../train/snapshot-types';
 import { loadRunModel, TrainingSession, type TrainCallbacks } from '../train/trainer';
 import { notebookRecipe, recipeDataset, type RecipeName } from './recipes';
 import type { OutputFolder } from '../common/output-folder';
+import { recordBranchCoverage } from './branch-coverage-run';
 import { openNotebookFolder, readStamp, writeStamp } from './notebook-folder';
 import type { NotebookSession } from './session';
 
@@ -73,6 +74,13 @@ export async function openNotebookRun(folder: string, config: TrainConfig, data:
       return { kind: 'reused', run: finishedRun(runDir, model, config, true, readStamp(runDir)?.trainSeconds ?? 0) };
     }
     const session = await TrainingSession.open(config, { outDir: runDir, dataset: data.dataset, callbacks: data.callbacks, resume: 'if-present' });
+    try {
+      if (session.progress.step === 0) await recordBranchCoverage(session); // the untrained start, epoch 0
+    } catch (err) {
+      session.close();
+      session.model.net.dispose();
+      throw err;
+    }
     return { kind: 'session', session, output };
   } catch (err) {
     output.close();
@@ -100,7 +108,10 @@ export async function trainOrReuse(folder: string, partial: Partial<TrainConfig>
   if (opened.kind === 'reused') return opened.run;
   const { session, output } = opened;
   try {
-    while (!session.done) await session.runEpoch();
+    while (!session.done) {
+      await session.runEpoch();
+      await recordBranchCoverage(session);
+    }
     return await finishNotebookRun(session, output);
   } catch (err) {
     session.close();

@@ -255,3 +255,17 @@ export function splitBoxFindings(boxes: BoxStats[], threshold: number, learned: 
   else out.push(`So at this threshold the boxes are mostly right (${pct(1 - failed)} localised); the part-only failure is rare in this run (${pct(share('part'))}).`);
   return out;
 }
+
+/** Whether the two branches find different parts: what the union adds over the better branch. */
+export function branchCoverageFindings(c: { recallA: number; recallB: number; recallUnion: number; overlap: number }, threshold: number, images: number, learned: boolean): string[] {
+  const better = Math.max(c.recallA, c.recallB);
+  const gain = c.recallUnion - better;
+  const measured = `On the full image, over ${images} validation images at threshold ${threshold}: A's region covers ${pct(c.recallA)} of the object, B's ${pct(c.recallB)}, the two together ${pct(c.recallUnion)}; A's and B's regions overlap with IoU ${pct(c.overlap)}.`;
+  if (!learned) return [measured, 'The classifier is at or near chance, so these are regions of untrained maps: they say nothing yet about whether the branches learned different parts.'];
+  return [
+    measured,
+    gain >= 0.1
+      ? `The union covers ${(100 * gain).toFixed(0)} points more of the object than the better branch alone: the branches do find different parts.`
+      : `The union adds only ${(100 * gain).toFixed(0)} points over the better branch: the two branches mostly cover the same region${c.overlap >= 0.5 ? ' (their regions overlap heavily)' : ''}, so the complementary training has not split the object between them.`,
+  ];
+}

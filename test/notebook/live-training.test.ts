@@ -66,6 +66,10 @@ test('train(n) runs n steps redrawn in one display, a second call continues, the
   assert.match(third.note!, /cosine schedule keeps the learning rate at its last value, 0\.00+, so more steps would not change the weights/);
   const run = await live.result();
   assert.equal(run.history.length, 2);
+  // The branches' coverage was recorded before training and after each epoch, over the validation images.
+  const coverage = live.branchCoverage;
+  assert.deepEqual(coverage.map((r) => [r.epoch, r.step, r.images]), [[0, 0, 8], [1, 4, 8], [2, 8, 8]]);
+  for (const r of coverage) assert.ok(r.recallUnion >= Math.max(r.recallA, r.recallB) - 1e-12 && r.overlap >= 0 && r.overlap <= 1, JSON.stringify(r));
   run.model.net.dispose();
   assert.equal(tf.memory().numTensors, tensorsBefore, 'no tensor left behind');
   // Reopened: the finished run is loaded, and drawn with its losses.
