@@ -172,20 +172,33 @@ export class ComplementaryModel implements WsolModel {
       logits = fullLogits;
       if (target) {
         const gate = fusionGate(target, this.probabilityOfLabel(fullLogits, labels), loss.fuseConfidence);
-        fuse = attentionFusionLoss(this.lossMaps(full.camsA, labels), this.lossMaps(full.camsB, labels), target, gate);
+        const fullA = this.lossMaps(full.camsA, labels);
+        const fullB = this.lossMaps(full.camsB, labels);
+        fuse = attentionFusionLoss(fullA, fullB, target, gate);
         terms.fuseGate = tf.mean(gate) as tf.Scalar;
+        // How far the full-image maps still are from the target, over every image (gated or not).
+        terms.fuseGap = stopGradient(attentionFusionLoss(fullA, fullB, target)) as tf.Scalar;
       }
     } else if (target && mapA && mapB) {
       const gate = fusionGate(target, this.probabilityOfLabel(logits, labels), loss.fuseConfidence);
       fuse = attentionFusionLoss(mapA, mapB, target, gate);
       terms.fuseGate = tf.mean(gate) as tf.Scalar;
+      terms.fuseGap = stopGradient(attentionFusionLoss(mapA, mapB, target)) as tf.Scalar;
     }
+    let fusion: tf.Scalar | undefined;
     if (fuse) {
       terms.fuse = fuse;
       const ramp = loss.fuseWarmupSteps > 0 ? Math.min(1, ctx.step / loss.fuseWarmupSteps) : 1;
-      if (ramp > 0) total = tf.add(total, tf.mul(fuse, loss.lambdaFuse * ramp));
+      if (ramp > 0) {
+        fusion = tf.mul(fuse, loss.lambdaFuse * ramp) as tf.Scalar;
+        total = tf.add(total, fusion);
+      }
     }
-    return { total, terms, logits };
+    return { total, terms, logits, fusion };
+  }
+
+  headVariables(): tf.Variable[] {
+    return [...this.headA.trainableWeights, ...this.headB.trainableWeights].map((w) => w.read() as tf.Variable);
   }
 
   /** Stop-gradient softmax probability of each image's label: [n]. */

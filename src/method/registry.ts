@@ -48,6 +48,7 @@ export const METHODS: Record<string, MethodEntry> = {
   has: { description: 'Hide-and-Seek (Singh & Lee 2017): random grid hiding, p = 0.5', build: single('grid', false, HAS_GRID) },
   acol: { description: 'ACoL (Zhang et al. 2018): erase A\'s discriminative region before classifier B', build: (c, net) => new AcolModel(c.method, resolveModelConfig(c), c, net) },
   adl: { description: 'ADL (Choe & Shim 2019): attention-based dropout layers in the backbone', build: single('none', true) },
+  cutmix: { description: 'CutMix (Yun et al. 2019): a box from another image pasted in, labels mixed by area (beta 1, p 1)', build: single('cutmix', false) },
 };
 
 function entry(method: string): MethodEntry {

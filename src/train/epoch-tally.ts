@@ -11,6 +11,8 @@ export class EpochTally {
   private correct = 0;
   private seen = 0;
   private readonly termSums: Record<string, number> = {};
+  /** Images behind each term's sum: terms measured on some steps only (fuseGradShare) average over those. */
+  private readonly termSeen: Record<string, number> = {};
 
   /** `skip`: steps of this epoch done before an interruption (their batches are passed over). */
   constructor(readonly skip: number) {}
@@ -30,14 +32,17 @@ export class EpochTally {
     this.lossSum += r.loss * n;
     this.seen += n;
     if (Number.isFinite(r.correct)) this.correct += r.correct;
-    for (const [k, v] of Object.entries(r.terms)) this.termSums[k] = (this.termSums[k] ?? 0) + v * n;
+    for (const [k, v] of Object.entries(r.terms)) {
+      this.termSums[k] = (this.termSums[k] ?? 0) + v * n;
+      this.termSeen[k] = (this.termSeen[k] ?? 0) + n;
+    }
   }
 
   /** The record of epoch `epoch` (1-based), ended at global step `steps`, with its validation metrics. */
   record(epoch: number, steps: number, metrics: LocalizationMetrics): EpochRecord {
     const seconds = (Date.now() - this.started) / 1000;
     const terms: Record<string, number> = {};
-    for (const [k, v] of Object.entries(this.termSums)) terms[k] = v / Math.max(1, this.seen);
+    for (const [k, v] of Object.entries(this.termSums)) terms[k] = v / Math.max(1, this.termSeen[k] ?? 0);
     return {
       epoch,
       steps,
