@@ -19,7 +19,8 @@ export { attentionFusionLoss, unionTarget, fusionTarget, fusionGate, FLAT_TARGET
 export { classMaps, normalizeMaps, boundedMaps, stopGradient } from './method/attention-maps';
 export { ComplementaryModel } from './method/complementary-network';
 export { DEFAULT_DROPOUT, DEFAULT_ATTENTION, DEFAULT_LOSS } from './method/method-config';
-export { createModel, restoreModel, METHODS, type ModelConfig } from './method/registry';
+export { createModel, restoreModel, resolveMethodConfig, METHODS, type ModelConfig } from './method/registry';
+export type { ResolvedModelConfig } from './method/model-config';
 export type { WsolModel } from './method/wsol-model';
 export { LocalizationEvaluator, type LocalizationMetrics } from './localize/localization-evaluator';
 export { iou } from './localize/boxes';
@@ -28,7 +29,7 @@ export { sweepBoxes } from './localize/threshold-sweep';
 export * as localize from './localize';
 export { train, loadRunModel, TrainingSession, TrainingDivergedError, type TrainResult } from './train/trainer';
 export { methodOptionList, setMethodOption, type MethodOptions } from './method/method-options';
-export { resolveTrainConfig, DEFAULT_TRAIN_CONFIG, type TrainConfig } from './train/config';
+export { resolveTrainConfig, evaluationOptions, DEFAULT_TRAIN_CONFIG, type TrainConfig, type DeepPartial } from './train/config';
 export { evaluateModel } from './train/evaluate';
 export { reproduce, resultsMarkdown, QUICK_METHODS } from './train/reproduce';
 export type { SnapshotFile, EpochRecord, CoverageRow } from './train/snapshot-types';

@@ -1,6 +1,6 @@
 /** Options shared by `wsol train` and `wsol reproduce`, and their mapping to TrainConfig. */
 import { setMethodOption, type MethodOptions } from '../method/method-options';
-import { resolveModelConfig } from '../method/model-config';
+import { resolveMethodOptions } from '../method/model-config';
 import { DEFAULT_TRAIN_CONFIG, MAX_SEED, TRAIN_LIMITS, type TrainConfig } from '../train/config';
 import { UsageError, type OptionSpec, type ParsedOptions } from './args';
 
@@ -25,7 +25,7 @@ export function methodOptionsFromSets(sets: string[], backbone: TrainConfig['bac
   let options: MethodOptions = {};
   try {
     for (const s of sets) options = setMethodOption(options, s, '--set');
-    resolveModelConfig({ ...options, method: 'ours', backbone, numClasses: 2, inputSize: 224 });
+    resolveMethodOptions(options, backbone);
   } catch (err) {
     const m = (err as Error).message;
     throw new UsageError(m.startsWith('--set') ? m : `--set: ${m}`);

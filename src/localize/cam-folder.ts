@@ -34,6 +34,11 @@ export function camFile(dir: string, id: string): string {
   return path.join(dir, ...parts) + '.npy';
 }
 
+/** Image `id`'s map, relative to the folder, '/'-separated (what camFile resolves). */
+export function camFileName(id: string): string {
+  return `${id}.npy`;
+}
+
 /** Writes one map as float32 (height, width) .npy, atomically (a reader never sees half a file). */
 export function saveCam(dir: string, id: string, map: ScoreMap): string {
   const file = camFile(dir, id);

@@ -13,7 +13,7 @@ import { boundedMaps, classMaps, crossEntropy, logitsFromCams, normalizeMaps, st
 import { backboneChannels, backboneStride, buildBackbone, buildClassifierHead } from './backbones';
 import { ChannelAssistedAttention } from './channel-assisted-attention';
 import { applyComplementaryDropout, validateDropout } from './complementary-dropout';
-import type { ResolvedModelConfig } from './model-config';
+import type { ModelConfig, ResolvedModelConfig } from './model-config';
 import { SpatialSelfAttention } from './spatial-self-attention';
 import type { Explanation, LossTerms, Prediction, StepContext, WsolModel } from './wsol-model';
 
@@ -39,7 +39,7 @@ export class ComplementaryModel implements WsolModel {
     readonly method: string,
     readonly resolved: ResolvedModelConfig,
     readonly variant: ComplementaryVariant,
-    readonly config: object,
+    readonly config: ModelConfig,
     net?: tfl.LayersModel,
   ) {
     validateDropout(resolved.dropout, resolved.inputSize);

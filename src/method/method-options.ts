@@ -4,10 +4,9 @@
  * read off the default objects of method-config.ts, so a new field appears here by itself.
  */
 import { DEFAULT_ATTENTION, DEFAULT_BASELINES, DEFAULT_DROPOUT, DEFAULT_LOSS, DEFAULT_TINY_WIDTH, VGG16_HEAD_WIDTH } from './method-config';
-import type { ModelConfig } from './model-config';
+import type { MethodOptions } from './model-config';
 
-/** Everything of a ModelConfig except what the training run itself decides. */
-export type MethodOptions = Omit<ModelConfig, 'method' | 'backbone' | 'numClasses' | 'inputSize'>;
+export type { MethodOptions } from './model-config';
 
 export type OptionKind = 'number' | 'boolean' | 'string' | 'numbers';
 

@@ -31,10 +31,11 @@ export interface ModelConfig {
   adlThreshold?: number;
 }
 
-export interface ResolvedModelConfig {
-  method: string;
-  numClasses: number;
-  inputSize: number;
+/** Everything of a ModelConfig except what the training run itself decides. */
+export type MethodOptions = Omit<ModelConfig, 'method' | 'backbone' | 'numClasses' | 'inputSize'>;
+
+/** Every method option filled in and checked: what a model is built from, besides its class count and size. */
+export interface ResolvedMethodOptions {
   backbone: BackboneConfig;
   dropout: DropoutConfig;
   attention: AttentionConfig;
@@ -42,6 +43,12 @@ export interface ResolvedModelConfig {
   acolThreshold: number;
   adlDropRate: number;
   adlThreshold: number;
+}
+
+export interface ResolvedModelConfig extends ResolvedMethodOptions {
+  method: string;
+  numClasses: number;
+  inputSize: number;
 }
 
 const MODEL_CONFIG_KEYS = new Set([
@@ -65,18 +72,29 @@ export function resolveModelConfig(c: ModelConfig): ResolvedModelConfig {
   for (const k of Object.keys(c)) {
     if (!MODEL_CONFIG_KEYS.has(k)) throw new Error(`model config: unknown option "${k}"; known: ${[...MODEL_CONFIG_KEYS].join(', ')}`);
   }
-  if (c.backbone !== 'tiny' && c.backbone !== 'vgg16') throw new Error(`model config: backbone must be 'tiny' or 'vgg16', got ${String(c.backbone)}`);
   if (!Number.isInteger(c.numClasses) || c.numClasses < 2) throw new Error(`model config: numClasses must be an integer >= 2, got ${c.numClasses}`);
   if (!Number.isInteger(c.inputSize) || c.inputSize < 8) throw new Error(`model config: inputSize must be an integer >= 8, got ${c.inputSize}`);
+  const { method, backbone, numClasses, inputSize, ...options } = c;
+  return { method, numClasses, inputSize, ...resolveMethodOptions(options, backbone, inputSize) };
+}
+
+/**
+ * Fills the defaults of the method options and checks them; errors name the offending field. Without
+ * `inputSize` (the CLI, before a training size is known) the checks that depend on it are left to the build.
+ */
+export function resolveMethodOptions(c: MethodOptions, backboneName: BackboneConfig['name'], inputSize?: number): ResolvedMethodOptions {
+  for (const k of Object.keys(c)) {
+    if (!MODEL_CONFIG_KEYS.has(k) || k === 'method' || k === 'numClasses' || k === 'inputSize' || k === 'backbone') {
+      throw new Error(`model config: unknown option "${k}"; known: ${[...MODEL_CONFIG_KEYS].join(', ')}`);
+    }
+  }
+  if (backboneName !== 'tiny' && backboneName !== 'vgg16') throw new Error(`model config: backbone must be 'tiny' or 'vgg16', got ${String(backboneName)}`);
   checkKeys('dropout.', c.dropout, DEFAULT_DROPOUT);
   checkKeys('attention.', c.attention, DEFAULT_ATTENTION);
   checkKeys('loss.', c.loss, DEFAULT_LOSS);
   const tinyWidth = positiveInteger('tinyWidth', c.tinyWidth ?? DEFAULT_TINY_WIDTH);
-  const r: ResolvedModelConfig = {
-    method: c.method,
-    numClasses: c.numClasses,
-    inputSize: c.inputSize,
-    backbone: { name: c.backbone, tinyWidth, headWidth: positiveInteger('headWidth', c.headWidth ?? defaultHeadWidth(c.backbone, tinyWidth)) },
+  const r: ResolvedMethodOptions = {
+    backbone: { name: backboneName, tinyWidth, headWidth: positiveInteger('headWidth', c.headWidth ?? defaultHeadWidth(backboneName, tinyWidth)) },
     dropout: { ...DEFAULT_DROPOUT, ...(c.dropout ?? {}) },
     attention: { ...DEFAULT_ATTENTION, ...(c.attention ?? {}) },
     loss: { ...DEFAULT_LOSS, ...(c.loss ?? {}) },
@@ -84,7 +102,7 @@ export function resolveModelConfig(c: ModelConfig): ResolvedModelConfig {
     adlDropRate: c.adlDropRate ?? DEFAULT_BASELINES.adlDropRate,
     adlThreshold: c.adlThreshold ?? DEFAULT_BASELINES.adlThreshold,
   };
-  validateDropout(r.dropout, r.inputSize);
+  if (inputSize !== undefined) validateDropout(r.dropout, inputSize);
   if (!(r.acolThreshold > 0 && r.acolThreshold < 1)) throw new Error(`model config: acolThreshold must be in (0, 1), got ${r.acolThreshold}`);
   if (!(r.adlDropRate >= 0 && r.adlDropRate <= 1)) throw new Error(`model config: adlDropRate must be in [0, 1], got ${r.adlDropRate}`);
   if (!(r.adlThreshold > 0 && r.adlThreshold < 1)) throw new Error(`model config: adlThreshold must be in (0, 1), got ${r.adlThreshold}`);

@@ -4,6 +4,7 @@
  */
 import type * as tf from '@tensorflow/tfjs-core';
 import type * as tfl from '@tensorflow/tfjs-layers';
+import type { ModelConfig, ResolvedModelConfig } from './model-config';
 
 export interface StepContext {
   /** Global optimisation step (0-based); seeds the per-step randomness (dropout masks). */
@@ -35,8 +36,13 @@ export interface WsolModel {
   readonly method: string;
   /** Everything trainable lives in this layers model: saving/loading it restores the method. */
   readonly net: tfl.LayersModel;
-  /** The JSON-serialisable configuration that rebuilds the same model (without weights). */
-  readonly config: object;
+  /** The JSON-serialisable configuration that rebuilds the same model (without weights), as it was given. */
+  readonly config: ModelConfig;
+  /**
+   * What the model was built from: every option filled in, the method's fixed options applied (e.g.
+   * `loss.lambdaFuse` 0 for ours-no-fusion). Read settings here, not in `config`.
+   */
+  readonly resolved: ResolvedModelConfig;
   /**
    * Training loss of one batch. Called inside the optimiser's tidy scope; must not dispose its
    * inputs. `labels` is int32 [N].

@@ -1,5 +1,7 @@
 /** The training run's configuration: plain data, defaults in one place, validated once. */
 import type { MethodOptions } from '../method/method-options';
+import { checkMethodOptions } from '../method/registry';
+import type { EvaluateOptions } from './evaluate';
 import { DEFAULT_OPTIMIZER, type OptimizerConfig } from './optimizer';
 import { DEFAULT_SCHEDULE, type ScheduleConfig } from './schedule';
 
@@ -65,17 +67,35 @@ export const TRAIN_LIMITS = { epochs: 100_000, imageSize: 4096, batchSize: 65_53
 /** Seeds are 32-bit: every generator takes `seed >>> 0`, so larger ones would wrap silently. */
 export const MAX_SEED = 2 ** 32 - 1;
 
-type DeepPartial<T> = { [K in keyof T]?: T[K] extends object ? Partial<T[K]> : T[K] };
+/** What callers give: any part of a config, at any depth (arrays are given whole). */
+export type DeepPartial<T> = T extends readonly unknown[] ? T : T extends object ? { [K in keyof T]?: DeepPartial<T[K]> } : T;
 
-/** Fills defaults and checks every field; errors name the field. */
+/** Configs this module filled and checked; frozen, so they stay as checked. */
+const resolvedConfigs = new WeakSet<TrainConfig>();
+
+function deepFreeze<T>(v: T): T {
+  if (typeof v === 'object' && v !== null && !Object.isFrozen(v)) {
+    Object.freeze(v);
+    for (const x of Object.values(v)) deepFreeze(x);
+  }
+  return v;
+}
+
+/**
+ * Fills defaults and checks every field, the method and its options included; errors name the field.
+ * The result is frozen, and handing it back returns it as is: a config is resolved once, however
+ * many layers (notebook, trainer, session) it passes through.
+ */
 export function resolveTrainConfig(partial: DeepPartial<TrainConfig> = {}): TrainConfig {
-  const c: TrainConfig = {
+  if (resolvedConfigs.has(partial as TrainConfig)) return partial as TrainConfig;
+  // A deep copy: freezing it must not freeze objects the caller still holds.
+  const c: TrainConfig = structuredClone({
     ...DEFAULT_TRAIN_CONFIG,
     ...(partial as Partial<TrainConfig>),
     optimizer: { ...DEFAULT_TRAIN_CONFIG.optimizer, ...(partial.optimizer ?? {}) } as OptimizerConfig,
     schedule: { ...DEFAULT_TRAIN_CONFIG.schedule, ...(partial.schedule ?? {}) } as ScheduleConfig,
     methodOptions: { ...(partial.methodOptions ?? {}) },
-  };
+  });
   const boundedInt = (field: keyof typeof TRAIN_LIMITS) => {
     const v = c[field] as number;
     if (!Number.isInteger(v) || v < 1 || v > TRAIN_LIMITS[field]) throw new Error(`train config: ${field} must be a positive integer <= ${TRAIN_LIMITS[field]}, got ${v}`);
@@ -94,5 +114,12 @@ export function resolveTrainConfig(partial: DeepPartial<TrainConfig> = {}): Trai
   if (c.backbone !== 'tiny' && c.backbone !== 'vgg16') {
     throw new Error(`train config: backbone must be tiny or vgg16, got ${String(c.backbone)}`);
   }
+  checkMethodOptions(c.method, c.methodOptions, { backbone: c.backbone, inputSize: c.imageSize });
+  resolvedConfigs.add(deepFreeze(c));
   return c;
+}
+
+/** How a run's model is evaluated: the run's own image size, batch size, image budget and fixed threshold. */
+export function evaluationOptions(config: TrainConfig): Pick<EvaluateOptions, 'imageSize' | 'batchSize' | 'limit' | 'locThreshold'> {
+  return { imageSize: config.imageSize, batchSize: config.batchSize, limit: config.evalLimit, locThreshold: config.locThreshold };
 }

@@ -4,6 +4,7 @@
  * so these take a per-variable multiplier. Their slots can be saved and restored exactly.
  */
 import * as tf from '@tensorflow/tfjs-core';
+import { adamWUpdate } from '../backend/fused-ops';
 
 export type OptimizerName = 'sgd' | 'adam';
 
@@ -59,27 +60,32 @@ export class WsolOptimizer {
   apply(vars: tf.Variable[], grads: tf.NamedTensorMap, lr: number): void {
     this.t += 1;
     const c = this.config;
+    const decayOf = (v: tf.Variable) => (c.weightDecay > 0 && v.shape.length > 1 ? c.weightDecay : 0);
+    const updated = vars.filter((v) => grads[v.name]);
     tf.tidy(() => {
-      for (const v of vars) {
-        const g0 = grads[v.name];
-        if (!g0) continue;
-        const decay = c.weightDecay > 0 && v.shape.length > 1;
-        const coupled = decay && c.weightDecayMode === 'l2';
-        const g = coupled ? tf.add(g0, tf.mul(v, c.weightDecay)) : g0;
-        const rate = lr * this.multiplierFor(v.name);
-        if (decay && !coupled) v.assign(tf.mul(v, 1 - rate * c.weightDecay));
-        if (c.name === 'sgd') {
-          const [m] = this.slotsFor(v, 1);
-          m.assign(tf.add(tf.mul(m, c.momentum), g));
-          v.assign(tf.sub(v, tf.mul(m, rate)));
-        } else {
+      if (c.name === 'adam') {
+        // One fused call over every weight (fused-ops.ts holds the formula and its reference).
+        const slots = updated.map((v) => {
           const [m, s] = this.slotsFor(v, 2);
-          m.assign(tf.add(tf.mul(m, c.beta1), tf.mul(g, 1 - c.beta1)));
-          s.assign(tf.add(tf.mul(s, c.beta2), tf.mul(tf.square(g), 1 - c.beta2)));
-          const mHat = tf.div(m, 1 - Math.pow(c.beta1, this.t));
-          const sHat = tf.div(s, 1 - Math.pow(c.beta2, this.t));
-          v.assign(tf.sub(v, tf.mul(tf.div(mHat, tf.add(tf.sqrt(sHat), c.epsilon)), rate)));
-        }
+          return { weight: v, grad: grads[v.name], m, s, rate: lr * this.multiplierFor(v.name), decay: decayOf(v) };
+        });
+        const hyper = { step: this.t, decoupled: c.weightDecayMode === 'decoupled', beta1: c.beta1, beta2: c.beta2, epsilon: c.epsilon };
+        adamWUpdate(slots, hyper).forEach((r, i) => {
+          slots[i].m.assign(r.m);
+          slots[i].s.assign(r.s);
+          updated[i].assign(r.weight);
+        });
+        return;
+      }
+      for (const v of updated) {
+        const decay = decayOf(v);
+        const coupled = decay > 0 && c.weightDecayMode === 'l2';
+        const g = coupled ? tf.add(grads[v.name], tf.mul(v, decay)) : grads[v.name];
+        const rate = lr * this.multiplierFor(v.name);
+        if (decay > 0 && !coupled) v.assign(tf.mul(v, 1 - rate * decay));
+        const [m] = this.slotsFor(v, 1);
+        m.assign(tf.add(tf.mul(m, c.momentum), g));
+        v.assign(tf.sub(v, tf.mul(m, rate)));
       }
     });
   }

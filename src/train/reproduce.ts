@@ -8,7 +8,7 @@ import type { Dataset } from '../data/dataset';
 import { openDataset } from '../data/open-dataset';
 import type { LocalizationMetrics } from '../localize/localization-evaluator';
 import { METHODS } from '../method/registry';
-import { DEFAULT_TRAIN_CONFIG, type TrainConfig } from './config';
+import { evaluationOptions, type TrainConfig } from './config';
 import { evaluateModel } from './evaluate';
 import { train, type TrainCallbacks } from './trainer';
 
@@ -109,13 +109,7 @@ export async function reproduce(opts: ReproduceOptions): Promise<ResultsFile> {
           { ...opts.train, dataset: datasetName, method, seed },
           { outDir: runDir, resume: 'if-present', dataset, callbacks: opts.callbacks?.(method, datasetName, seed) },
         );
-        const cfg = { ...DEFAULT_TRAIN_CONFIG, ...opts.train };
-        const test = await evaluateModel(result.model, dataset, dataset.items('test').length > 0 ? 'test' : 'val', {
-          imageSize: cfg.imageSize,
-          batchSize: cfg.batchSize,
-          limit: cfg.evalLimit,
-          locThreshold: cfg.locThreshold,
-        });
+        const test = await evaluateModel(result.model, dataset, dataset.items('test').length > 0 ? 'test' : 'val', evaluationOptions(result.config));
         result.model.net.dispose();
         const row = rowFrom(method, datasetName, seed, result.trainSeconds, runDir, test.metrics);
         const chosen = valChosenGtKnown(result.metrics, test.metrics);

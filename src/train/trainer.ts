@@ -5,7 +5,7 @@
  */
 import type { LocalizationMetrics } from '../localize/localization-evaluator';
 import type { WsolModel } from '../method/wsol-model';
-import type { TrainConfig } from './config';
+import type { DeepPartial, TrainConfig } from './config';
 import type { EpochRecord } from './snapshot-types';
 import { TrainingSession, type SessionOptions } from './training-session';
 
@@ -20,6 +20,8 @@ export interface TrainOptions extends SessionOptions {
 
 export interface TrainResult {
   model: WsolModel;
+  /** The config the run used: every default filled in and checked. */
+  config: TrainConfig;
   history: EpochRecord[];
   metrics: LocalizationMetrics | null;
   outDir: string;
@@ -29,7 +31,7 @@ export interface TrainResult {
   skippedImages: number;
 }
 
-export async function train(partial: Partial<TrainConfig>, opts: TrainOptions): Promise<TrainResult> {
+export async function train(partial: DeepPartial<TrainConfig>, opts: TrainOptions): Promise<TrainResult> {
   const session = await TrainingSession.open(partial, opts);
   let stopped = false;
   try {
@@ -43,6 +45,7 @@ export async function train(partial: Partial<TrainConfig>, opts: TrainOptions): 
   }
   return {
     model: session.model,
+    config: session.config,
     history: session.history,
     metrics: session.metrics,
     outDir: session.outDir,

@@ -22,11 +22,10 @@ import { batches, type Batch } from '../data/batches';
 import type { Dataset } from '../data/dataset';
 import { openDataset } from '../data/open-dataset';
 import type { LocalizationMetrics } from '../localize/localization-evaluator';
-import { resolveModelConfig } from '../method/model-config';
-import { METHODS, type ModelConfig } from '../method/registry';
+import type { ModelConfig } from '../method/registry';
 import type { WsolModel } from '../method/wsol-model';
 import { latestCheckpoint, saveCheckpoint, type TrainingProgress } from './checkpoint';
-import { resolveTrainConfig, type TrainConfig } from './config';
+import { evaluationOptions, resolveTrainConfig, type DeepPartial, type TrainConfig } from './config';
 import { checkFiniteWeights, checkLoss } from './divergence';
 import { EpochTally } from './epoch-tally';
 import { evaluateModel } from './evaluate';
@@ -69,14 +68,6 @@ export function modelConfigFor(config: TrainConfig, numClasses: number): ModelCo
   return { ...config.methodOptions, method: config.method, backbone: config.backbone, numClasses, inputSize: config.imageSize };
 }
 
-/** Checks the method and its options before any data is read (the class count is not known yet). */
-function checkMethod(config: TrainConfig): void {
-  if (!Object.hasOwn(METHODS, config.method)) {
-    throw new Error(`unknown method "${config.method}"; known: ${Object.keys(METHODS).join(', ')} (see wsol methods)`);
-  }
-  resolveModelConfig(modelConfigFor(config, 2));
-}
-
 export class TrainingSession {
   private batchIter: AsyncGenerator<Batch> | null = null;
   private tally: EpochTally | null = null;
@@ -86,6 +77,7 @@ export class TrainingSession {
   readonly startedAt = Date.now();
 
   private constructor(
+    /** The resolved config: every default filled in and checked (frozen). */
     readonly config: TrainConfig,
     readonly outDir: string,
     readonly dataset: Dataset,
@@ -103,9 +95,8 @@ export class TrainingSession {
    * Checks the config and the run folder (before reading any data), locks the folder, opens the
    * dataset, and builds the model: fresh and seeded, or restored from the latest checkpoint.
    */
-  static async open(partial: Partial<TrainConfig>, opts: SessionOptions): Promise<TrainingSession> {
-    const config = resolveTrainConfig(partial);
-    checkMethod(config);
+  static async open(partial: DeepPartial<TrainConfig>, opts: SessionOptions): Promise<TrainingSession> {
+    const config = resolveTrainConfig(partial); // the method and its options too, before any data is read
     const callbacks = opts.callbacks ?? {};
     const log = (line: string) => callbacks.onLog?.(line);
     const optimizer = new WsolOptimizer(config.optimizer); // checks its config; holds no tensors before the first step
@@ -246,12 +237,7 @@ export class TrainingSession {
     this.batchIter = null;
     this.tally = null;
     checkFiniteWeights(this.model.net, `the end of epoch ${epoch + 1} (step ${p.step})`, latestCheckpoint(this.outDir));
-    const { metrics } = await evaluateModel(this.model, this.dataset, 'val', {
-      imageSize: c.imageSize,
-      batchSize: c.batchSize,
-      limit: c.evalLimit,
-      locThreshold: c.locThreshold,
-    });
+    const { metrics } = await evaluateModel(this.model, this.dataset, 'val', evaluationOptions(c));
     this.metrics = metrics;
     const s = this.recordSnapshot(p.step, epoch);
     if (s) this.snapshots.addCoverage(s);

@@ -97,7 +97,7 @@ test('wsol localize a.png a.jpg writes one overlay per input', async () => {
   const out = path.join(root, 'out');
   const res = wsol(['localize', '--run', run, '--out', out, path.join(root, 'a.png'), path.join(root, 'a.jpg')]);
   assert.equal(res.code, 0, res.stderr);
-  assert.deepEqual(fs.readdirSync(out).sort(), ['a.jpg-overlay.png', 'a.png-overlay.png', 'localizations.json']);
+  assert.deepEqual(fs.readdirSync(out).sort(), ['.wsol-output.json', 'a.jpg-overlay.png', 'a.png-overlay.png', 'localizations.json']);
   const json = JSON.parse(fs.readFileSync(path.join(out, 'localizations.json'), 'utf8')) as { overlay: string }[];
   assert.deepEqual(json.map((j) => j.overlay), ['a.png-overlay.png', 'a.jpg-overlay.png']);
   assert.ok(!fs.readFileSync(path.join(out, 'a.png-overlay.png')).equals(fs.readFileSync(path.join(out, 'a.jpg-overlay.png'))));

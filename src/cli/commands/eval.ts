@@ -1,9 +1,15 @@
+import * as fs from 'fs';
+import * as path from 'path';
 import { initBackend } from '../../backend/select';
+import { openOutputFolder, type OutputFolder } from '../../common/output-folder';
 import { openDataset } from '../../data/open-dataset';
-import { CAMS_MANIFEST, readCamsManifest, writeCamsManifest } from '../../localize/cam-folder';
+import { CAMS_MANIFEST, camFileName, readCamsManifest, writeCamsManifest } from '../../localize/cam-folder';
 import { evaluateModel } from '../../train/evaluate';
 import { evaluateCamFolder } from '../../train/evaluate-cams';
-import { parseEvalSize } from '../../train/eval-ground-truth';
+import { parseEvalSize, type EvalSize } from '../../train/eval-ground-truth';
+import type { LocalizationMetrics } from '../../localize/localization-evaluator';
+import type { SavedRunConfig } from '../../train/run-folder';
+import { evaluationOptions } from '../../train/config';
 import { loadRunModel } from '../../train/trainer';
 import type { ParsedOptions } from '../args';
 import type { Command } from '../command';
@@ -25,7 +31,8 @@ export const evalCommand: Command = {
         type: 'string',
         description: "size at which maps meet the ground truth: 'input' (the model's input size; default with --run), 'original' (each image's size) or N for N x N (wsolevaluation: 224; default with --cams)",
       },
-      'save-cams': { type: 'string', description: "write each image's evaluated map to DIR/<image id>.npy (wsolevaluation's layout: float32, eval size, min-max normalised)" },
+      'save-cams': { type: 'string', description: "write each image's evaluated map to DIR/<image id>.npy (wsolevaluation's layout: float32, eval size, min-max normalised); DIR must be new, empty, or hold the maps of this same evaluation" },
+      overwrite: { type: 'boolean', description: 'with --save-cams: write into a DIR that holds other files (same-named files are replaced, maps of an earlier evaluation removed, other files kept)' },
       cams: { type: 'string', description: 'evaluate the maps in DIR (wsolevaluation\'s layout, e.g. from PyTorch) instead of a run: MaxBoxAcc, MaxBoxAccV2, PxAP' },
       dataset: { type: 'string', description: `with --cams: the dataset the maps belong to (default: from DIR/${CAMS_MANIFEST})` },
       seed: { type: 'int', description: `with --cams: seed of a generated dataset (default: from DIR/${CAMS_MANIFEST})`, min: 0 },
@@ -36,48 +43,91 @@ export const evalCommand: Command = {
     if (!options.run) throw new Error('wsol eval needs --run DIR (a trained run) or --cams DIR (score maps)');
     for (const flag of ['dataset', 'seed'] as const) if (options[flag] !== undefined) throw new Error(`--${flag} goes with --cams; a run evaluates its own dataset`);
     const evalSize = parseEvalSize((options.evalSize as string | undefined) ?? 'input');
-    await initBackend();
-    const { model, config } = await loadRunModel(options.run as string);
+    const split = options.split as 'val' | 'test';
+    const limit = options.limit as number;
+    if (options.overwrite !== undefined && options.saveCams === undefined) throw new Error('--overwrite goes with --save-cams');
+    // The maps' folder is checked before anything is loaded: a user's files there stop the command at once.
+    const camsFolder: OutputFolder | null =
+      options.saveCams === undefined
+        ? null
+        : openOutputFolder(options.saveCams as string, {
+            command: 'wsol eval --save-cams',
+            settings: { run: path.resolve(options.run as string), split, limit, evalSize, skipBad: options.skipBad === true, allowOutsideRoot: options.allowOutsideRoot === true },
+            overwrite: options.overwrite === true,
+            optionName: '--save-cams',
+          });
+    let result: { metrics: LocalizationMetrics; config: SavedRunConfig };
+    try {
+      result = await evaluateRun(options, split, limit, evalSize, camsFolder);
+    } finally {
+      camsFolder?.close();
+    }
+    const { metrics, config } = result;
+    if (options.json) {
+      process.stdout.write(JSON.stringify(metrics, null, 2) + '\n');
+    } else {
+      process.stderr.write('\n');
+      process.stdout.write(`${config.train.method} on ${config.train.dataset} (${split}): ${metricsSummary(metrics)}\n`);
+    }
+    return 0;
+  },
+};
+
+/** Evaluates the run of `--run`, writing each map into `camsFolder` when given. */
+async function evaluateRun(
+  options: ParsedOptions,
+  split: 'val' | 'test',
+  limit: number,
+  evalSize: EvalSize,
+  camsFolder: OutputFolder | null,
+): Promise<{ metrics: LocalizationMetrics; config: SavedRunConfig }> {
+  await initBackend();
+  const { model, config } = await loadRunModel(options.run as string);
+  try {
     const dataset = await openDataset(config.train.dataset, {
       seed: config.train.seed,
       skipBad: options.skipBad === true,
       allowOutsideRoot: options.allowOutsideRoot === true,
       onWarning: (m) => process.stderr.write(`warning: ${m}\n`),
     });
-    const { metrics } = await evaluateModel(model, dataset, options.split as 'val' | 'test', {
-      imageSize: config.train.imageSize,
-      batchSize: config.train.batchSize,
-      limit: options.limit as number,
-      locThreshold: config.train.locThreshold,
+    if (camsFolder) {
+      // Every map's file is recorded (and checked against the user's files) before the first is written.
+      const items = dataset.items(split);
+      const ids = (limit > 0 ? items.slice(0, limit) : items).map((it) => it.id);
+      camsFolder.plan([...ids.map(camFileName), CAMS_MANIFEST]);
+    }
+    const { metrics } = await evaluateModel(model, dataset, split, {
+      ...evaluationOptions(config.train),
+      limit,
       evalSize,
-      saveCams: options.saveCams as string | undefined,
+      saveCams: camsFolder?.dir,
       onProgress: options.json ? undefined : (d, t) => process.stderr.write(`\revaluating ${d}/${t}`),
     });
-    model.net.dispose();
-    if (options.saveCams !== undefined) {
-      writeCamsManifest(options.saveCams as string, {
+    if (camsFolder) {
+      writeCamsManifest(camsFolder.dir, {
         dataset: config.train.dataset,
         seed: config.train.seed,
-        split: options.split as string,
+        split,
         evalSize: evalSize === 'input' ? config.train.imageSize : evalSize,
         count: metrics.count,
       });
+      camsFolder.finish();
     }
-    if (options.json) {
-      process.stdout.write(JSON.stringify(metrics, null, 2) + '\n');
-    } else {
-      process.stderr.write('\n');
-      process.stdout.write(`${config.train.method} on ${config.train.dataset} (${options.split}): ${metricsSummary(metrics)}\n`);
-    }
-    return 0;
-  },
-};
+    return { metrics, config };
+  } finally {
+    model.net.dispose();
+  }
+}
 
 /** `wsol eval --cams DIR`: maps made elsewhere, no model. */
 async function evalCams(options: ParsedOptions): Promise<number> {
   const dir = options.cams as string;
   if (options.run !== undefined) throw new Error('give --run DIR or --cams DIR, not both');
   if (options.saveCams !== undefined) throw new Error('--save-cams goes with --run');
+  if (options.overwrite !== undefined) throw new Error('--overwrite goes with --save-cams');
+  if (!fs.statSync(dir, { throwIfNoEntry: false })?.isDirectory()) {
+    throw new Error(`--cams ${dir}: ${fs.existsSync(dir) ? 'not a folder' : 'no such folder'} (give the folder that holds the <image id>.npy maps)`);
+  }
   const manifest = readCamsManifest(dir);
   const split = options.split as 'val' | 'test';
   if (manifest && manifest.split !== split) throw new Error(`${dir} holds maps of the ${manifest.split} split (${CAMS_MANIFEST}); pass --split ${manifest.split}`);

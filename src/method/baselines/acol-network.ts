@@ -7,7 +7,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
 import { classMaps, crossEntropy, logitsFromCams, normalizeMaps } from '../attention-maps';
 import { backboneChannels, backboneStride, buildBackbone, buildClassifierHead } from '../backbones';
-import type { ResolvedModelConfig } from '../model-config';
+import type { ModelConfig, ResolvedModelConfig } from '../model-config';
 import type { LossTerms, Prediction, StepContext, WsolModel } from '../wsol-model';
 
 export class AcolModel implements WsolModel {
@@ -19,7 +19,7 @@ export class AcolModel implements WsolModel {
   constructor(
     readonly method: string,
     readonly resolved: ResolvedModelConfig,
-    readonly config: object,
+    readonly config: ModelConfig,
     net?: tfl.LayersModel,
   ) {
     if (net) {

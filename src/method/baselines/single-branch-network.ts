@@ -9,7 +9,7 @@ import * as tfl from '@tensorflow/tfjs-layers';
 import { crossEntropy, logitsFromCams } from '../attention-maps';
 import { backboneChannels, backboneStride, buildBackbone, buildClassifierHead } from '../backbones';
 import { applyComplementaryDropout } from '../complementary-dropout';
-import type { ResolvedModelConfig } from '../model-config';
+import type { ModelConfig, ResolvedModelConfig } from '../model-config';
 import type { LossTerms, Prediction, StepContext, WsolModel } from '../wsol-model';
 import { AttentionDropout } from './attention-dropout-layer';
 import { applyCutMix, DEFAULT_CUTMIX, drawCutMix } from './cutmix';
@@ -37,7 +37,7 @@ export class SingleBranchModel implements WsolModel {
     readonly method: string,
     readonly resolved: ResolvedModelConfig,
     readonly variant: SingleBranchVariant,
-    readonly config: object,
+    readonly config: ModelConfig,
     net?: tfl.LayersModel,
   ) {
     if (net) {
