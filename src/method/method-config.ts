@@ -53,6 +53,12 @@ export interface LossConfig {
   /** Optional linear ramp of lambda_fuse over the first steps (0 = none; the confidence gate is the warm-up). */
   fuseWarmupSteps: number;
   /**
+   * 0: the target is the fused map itself. t in (0, 1): the target becomes a per-image mask, 1 where the
+   * fused map is at least t times its own peak and 0 elsewhere, so the term also pulls the background down
+   * (the counter-force a soft target lacks).
+   */
+  fuseTargetThreshold: number;
+  /**
    * Whether the full-image pass back-propagates into the backbone. Off by default: the backbone learns from
    * both branches' cross-entropy, and a forward-only backbone pass keeps ours near 2x CAM's cost per image.
    */
@@ -84,6 +90,7 @@ export const DEFAULT_LOSS: LossConfig = {
   fuseNormalization: 'bounded',
   fuseConfidence: 0.5,
   fuseWarmupSteps: 0,
+  fuseTargetThreshold: 0,
   fullPassTrainsBackbone: false,
 };
 

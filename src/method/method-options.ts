@@ -42,6 +42,7 @@ const DESCRIPTIONS: Record<string, string> = {
   'loss.fuseNormalization': 'bounded (relu(S) / max(peak, 1)) or minmax, in the loss',
   'loss.fuseConfidence': 'an image enters the fusion term once its true class has this probability',
   'loss.fuseWarmupSteps': 'steps over which lambdaFuse ramps up from 0 (0 = none)',
+  'loss.fuseTargetThreshold': 'binarise the fusion target per image at this fraction of its peak (0 = soft target)',
   'loss.fullPassTrainsBackbone': 'whether the full-image pass back-propagates into the backbone',
   acolThreshold: 'ACoL: erase where A\'s normalised map >= this',
   adlDropRate: 'ADL: probability of using the drop mask (else the importance map)',

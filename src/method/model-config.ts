@@ -114,6 +114,7 @@ export function resolveMethodOptions(c: MethodOptions, backboneName: BackboneCon
   if (r.loss.fuseNormalization !== 'bounded' && r.loss.fuseNormalization !== 'minmax') throw new Error(`model config: loss.fuseNormalization must be 'bounded' or 'minmax', got ${String(r.loss.fuseNormalization)}`);
   if (!(r.loss.fuseConfidence >= 0 && r.loss.fuseConfidence < 1)) throw new Error(`model config: loss.fuseConfidence must be in [0, 1), got ${r.loss.fuseConfidence}`);
   if (!(Number.isInteger(r.loss.fuseWarmupSteps) && r.loss.fuseWarmupSteps >= 0)) throw new Error(`model config: loss.fuseWarmupSteps must be an integer >= 0, got ${r.loss.fuseWarmupSteps}`);
+  if (!(r.loss.fuseTargetThreshold >= 0 && r.loss.fuseTargetThreshold < 1)) throw new Error(`model config: loss.fuseTargetThreshold must be in [0, 1), got ${r.loss.fuseTargetThreshold}`);
   if (typeof r.loss.fullPassTrainsBackbone !== 'boolean') throw new Error(`model config: loss.fullPassTrainsBackbone must be true or false, got ${String(r.loss.fullPassTrainsBackbone)}`);
   return r;
 }

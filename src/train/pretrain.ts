@@ -33,7 +33,7 @@ export interface PretrainOptions {
 }
 
 /** The budget the shipped weights were made with (docs/method.md: "Pretrained backbone"). */
-export const DEFAULT_PRETRAIN = { seed: 1, images: 24_000, valImages: 1_000, epochs: 2, tinyWidth: 16, imageSize: 64, batchSize: 32, learningRate: 2e-3 };
+export const DEFAULT_PRETRAIN = { seed: 1, images: 40_000, valImages: 1_000, epochs: 5, tinyWidth: 16, imageSize: 64, batchSize: 32, learningRate: 2e-3 };
 
 export async function pretrainBackbone(opts: PretrainOptions): Promise<{ manifest: BackboneWeightsManifest | null; stopped: boolean }> {
   const dataset = fashionPretrainDataset({ seed: opts.seed, count: opts.images, valCount: opts.valImages, imageSize: opts.imageSize });
