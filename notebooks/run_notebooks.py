@@ -1,6 +1,6 @@
 """Executes notebooks headless with the tslab kernel and exports them to HTML.
 
-Usage: /usr/bin/python3 notebooks/run_notebooks.py [--jobs N] OUT_DIR [NOTEBOOK.ipynb ...]
+Usage: /usr/bin/python3 notebooks/run_notebooks.py [--jobs N] [--rerun] OUT_DIR [NOTEBOOK.ipynb ...]
 Runs every notebook in notebooks/ when none is given, N at a time (default 1). Needs JUPYTER_PATH to contain the
 project's kernelspec (data-scripts/setup-notebooks.sh writes it). Set WSOL_QUICK=1 for the quick
 mode the notebooks read in their first cell (the kernel inherits the environment).
@@ -12,8 +12,15 @@ containing TEXT. A graded exercise notebook ("wsol": {"graded": "todo" | "soluti
 cell even after errors; it passes when each check cell (cell metadata wsol.check = "Exercise N") fails
 with an error naming its exercise in the todo and wrong variants and succeeds in the solution variant,
 and no other cell fails.
+--rerun runs every code cell twice in a row, then all cells once more, in one kernel (what a
+student does when re-running cells); the exercise notebooks whose checks must fail run once.
+Besides NAME.ipynb and NAME.html, NAME.displays.json lists every output sent with a display id
+(cell, display id, whether it replaced an earlier one, the data-step it carries), so a test can
+count how often a live cell redrew itself.
 Exit status: 0 when all passed, 1 otherwise.
 """
+import json
+import re
 import os
 import subprocess
 import sys
@@ -87,6 +94,34 @@ def graded_detail(nb, variant):
     return "; ".join(problems) if problems else None
 
 
+class RecordingClient(NotebookClient):
+    """Keeps a note of every output that carries a display id (live redraws)."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.display_log = []
+
+    def process_message(self, msg, cell, cell_index):
+        content = msg.get("content", {})
+        display_id = content.get("transient", {}).get("display_id")
+        if display_id and msg["msg_type"] in ("display_data", "update_display_data"):
+            html = content.get("data", {}).get("text/html", "")
+            step = re.search(r'data-step="(\d+)"', html if isinstance(html, str) else "".join(html))
+            self.display_log.append({"cell": cell_index, "display_id": display_id, "update": msg["msg_type"] == "update_display_data", "step": int(step.group(1)) if step else None})
+        return super().process_message(msg, cell, cell_index)
+
+
+def execute_rerun(client, nb):
+    """Each code cell twice in a row, then every cell once more, in one kernel."""
+    code = [(index, cell) for index, cell in enumerate(nb.cells) if cell.cell_type == "code"]
+    with client.setup_kernel():
+        for index, cell in code:
+            client.execute_cell(cell, index)
+            client.execute_cell(cell, index)
+        for index, cell in code:
+            client.execute_cell(cell, index)
+
+
 def execute_graded(client, nb):
     """Every cell, even after errors. tslab cancels what arrives within 200 ms of an error, so wait that out."""
     with client.setup_kernel():
@@ -98,15 +133,18 @@ def execute_graded(client, nb):
                 time.sleep(0.4)
 
 
-def run(path, out_dir):
+def run(path, out_dir, rerun=False):
     nb = nbformat.read(path, as_version=4)
     graded = nb.metadata.get("wsol", {}).get("graded")
     # Notebooks run with notebooks/ as their working directory, as in Jupyter.
-    client = NotebookClient(nb, kernel_name="tslab", timeout=CELL_TIMEOUT_S, allow_errors=graded is not None, resources={"metadata": {"path": HERE}})
+    client = RecordingClient(nb, kernel_name="tslab", timeout=CELL_TIMEOUT_S, allow_errors=graded is not None, resources={"metadata": {"path": HERE}})
     client_error = None
     start = time.time()
     try:
-        if graded is None:
+        if rerun and graded in (None, "solution"):
+            client.allow_errors = False
+            execute_rerun(client, nb)
+        elif graded is None:
             client.execute()
         else:
             execute_graded(client, nb)
@@ -120,6 +158,7 @@ def run(path, out_dir):
     write_atomic(os.path.join(out_dir, name + ".ipynb"), nbformat.writes(nb))
     html, _ = HTMLExporter().from_notebook_node(nb)
     write_atomic(os.path.join(out_dir, name + ".html"), html)
+    write_atomic(os.path.join(out_dir, name + ".displays.json"), json.dumps(client.display_log))
     detail = failure_detail(nb, client_error)
     if graded is not None and client_error is None:
         detail = graded_detail(nb, graded)
@@ -139,9 +178,9 @@ def run(path, out_dir):
     return True
 
 
-def run_in_child(path, out_dir):
+def run_in_child(path, out_dir, rerun):
     # One process per notebook: nbclient's event loop is not meant to be shared across threads.
-    return subprocess.run([sys.executable, os.path.abspath(__file__), out_dir, path]).returncode == 0
+    return subprocess.run([sys.executable, os.path.abspath(__file__)] + (["--rerun"] if rerun else []) + [out_dir, path]).returncode == 0
 
 
 def main():
@@ -151,6 +190,9 @@ def main():
         if len(args) < 2 or not args[1].isdigit() or int(args[1]) < 1:
             sys.exit("run_notebooks: --jobs needs a positive integer")
         jobs, args = int(args[1]), args[2:]
+    rerun = args[:1] == ["--rerun"]
+    if rerun:
+        args = args[1:]
     if not args:
         sys.exit(__doc__)
     out_dir = args[0]
@@ -160,10 +202,10 @@ def main():
         if not os.path.isfile(p):
             sys.exit("run_notebooks: no such notebook: {}".format(p))
     if jobs == 1:
-        results = [run(p, out_dir) for p in paths]
+        results = [run(p, out_dir, rerun) for p in paths]
     else:
         with ThreadPoolExecutor(max_workers=jobs) as pool:
-            results = list(pool.map(lambda p: run_in_child(p, out_dir), paths))
+            results = list(pool.map(lambda p: run_in_child(p, out_dir, rerun), paths))
     sys.exit(0 if all(results) else 1)
 
 

@@ -27,6 +27,7 @@ import { backendInfo, initBackend } from '../backend/select';
 import { nativeStatus, setNativeKernelsEnabled } from '../backend/native/register';
 import { threadSettingFromEnv } from '../backend/native/thread-policy';
 import { wasmThreadCount } from '../backend/wasm-threads';
+import { compareDispatches, type DispatchComparison } from '../backend/webgpu/dispatch-comparison';
 import { checkMemory, type MemoryReport } from './memory-check';
 import { buildMethodNet, METHOD_NETS, type MethodNet } from './method-nets';
 import { buildReferenceNet, forwardMacs, REFERENCE_NETS, type BuiltNet, type ReferenceNet } from './reference-nets';
@@ -36,7 +37,12 @@ export type Engine = 'cpu' | 'native' | 'wasm' | 'wasm-forward' | 'torch' | 'tor
 export const ENGINES: Engine[] = ['cpu', 'native', 'wasm', 'wasm-forward', 'torch', 'torch-1t', 'webgpu'];
 export const DEFAULT_ENGINES: Engine[] = ['cpu', 'native', 'wasm', 'torch', 'torch-1t'];
 
-export interface BenchResult {
+/**
+ * webgpu rows also carry the GPU dispatches of one steady-state step with this project's kernels
+ * (`dispatchesPerStep`) and with tfjs-webgpu's stock ones (`stockDispatchesPerStep`), and both
+ * paths' losses (src/backend/webgpu/dispatch-comparison.ts).
+ */
+export interface BenchResult extends Partial<DispatchComparison> {
   net: string;
   engine: Engine;
   msPerStep: number;
@@ -318,6 +324,13 @@ export async function runBenchmark(options: Partial<BenchOptions> = {}): Promise
     for (const engine of engines) {
       const times = rounds[engine];
       if (times) add(engine, median(times.map((t) => t.ms)), engine === 'wasm-forward' ? 1 : 3, undefined, median(times.map((t) => t.cpuMs)));
+    }
+    if (engines.includes('webgpu')) {
+      await useEngine('webgpu');
+      const d = compareDispatches(() => net.build(net.batch));
+      const row = results.find((r) => r.net === net.name && r.engine === 'webgpu');
+      if (row) Object.assign(row, d);
+      opts.onProgress?.(`${net.name} webgpu: ${d.dispatchesPerStep} dispatches per step (stock kernels: ${d.stockDispatchesPerStep}), losses ${d.loss} and ${d.stockLoss}`);
     }
     if (opts.profile) {
       await useEngine(trainingEngine);

@@ -148,6 +148,15 @@ export function checkNormalizedMap(m: ScoreMap, what: string): void {
   }
 }
 
+/** Step of the CAM threshold sweep (wsolevaluation's cam_curve_interval), for every evaluator. */
+export const DEFAULT_THRESHOLD_STEP = 0.01;
+
+/**
+ * The fixed CAM threshold of the classic GT-known / Top-1 Loc numbers (papers use 0.15-0.2 on min-max
+ * normalised maps), and of the boxes drawn on overlays.
+ */
+export const DEFAULT_CAM_THRESHOLD = 0.2;
+
 /** The thresholds of the sweep: 0, step, 2 step, ... < 1 (wsolevaluation's np.arange(0, 1, step)). */
 export function thresholdList(step: number): number[] {
   if (!(step > 0 && step < 1)) throw new Error(`threshold step must be in (0, 1), got ${step}`);

@@ -1,6 +1,7 @@
 /** The training run's configuration: plain data, defaults in one place, validated once. */
 import type { MethodOptions } from '../method/method-options';
 import { checkMethodOptions } from '../method/registry';
+import { DEFAULT_CAM_THRESHOLD } from '../localize/score-map';
 import type { EvaluateOptions } from './evaluate';
 import { DEFAULT_OPTIMIZER, type OptimizerConfig } from './optimizer';
 import { DEFAULT_SCHEDULE, type ScheduleConfig } from './schedule';
@@ -49,7 +50,7 @@ export const DEFAULT_TRAIN_CONFIG: TrainConfig = {
   imageSize: 64,
   batchSize: 16,
   seed: 1,
-  optimizer: { ...DEFAULT_OPTIMIZER, learningRate: 2e-3 },
+  optimizer: DEFAULT_OPTIMIZER,
   schedule: DEFAULT_SCHEDULE,
   limit: 0,
   evalLimit: 0,
@@ -57,7 +58,7 @@ export const DEFAULT_TRAIN_CONFIG: TrainConfig = {
   probes: 4,
   snapshotEvery: 0,
   coverageThreshold: 0.5,
-  locThreshold: 0.2,
+  locThreshold: DEFAULT_CAM_THRESHOLD,
   pretrainedWeights: null,
   backboneInit: 'pretrained',
 };

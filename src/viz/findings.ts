@@ -2,6 +2,8 @@
  * "What the numbers show": sentences written from measured values at run time, so a chapter's
  * conclusion always matches the run it follows (never a fixed claim).
  */
+import type { Box } from '../common/box';
+import { iou } from '../localize/boxes';
 import type { EpochRecord } from '../train/snapshot-types';
 import type { AgreementRow, MapKind } from './agreement-figure';
 import type { RegionAgreement } from './region-agreement';
@@ -70,7 +72,7 @@ export function trainingFindings(input: TrainingFindingsInput): string[] {
       `Over the epochs in which most images passed the gate, the fusion term went from ${a.fuse.toFixed(3)} (epoch ${a.i + 1}) to ${b.fuse.toFixed(3)} (epoch ${b.i + 1}): ` +
         (b.fuse < a.fuse ? 'the full-image maps moved towards the target.' : 'it did not fall, so the full-image maps did not move closer to the target.'),
     );
-  } else if (gate.length > 0) {
+  } else if (gate.some((v) => v > 0)) {
     out.push('Most images passed the gate in fewer than two epochs, too few to tell whether the fusion term fell.');
   }
   const first = agreement[0];
@@ -138,6 +140,95 @@ export function comparisonFindings(input: ComparisonFindingsInput): string[] {
     if (whole.length > 0) out.push(`Maps that light up most of the background on the probes: ${whole.join(', ')}. A box around the whole image can still pass IoU 0.5 when objects are large, so check the overlays before trusting those numbers.`);
   }
   return out;
+}
+
+/** Where a predicted box lies against the ground truth, at one threshold. */
+export interface BoxStats {
+  iou: number;
+  /** Predicted box area / GT box area. */
+  areaRatio: number;
+  /** Share of the predicted box that lies inside the GT box. */
+  insideGt: number;
+  /** Share of the GT box that the predicted box covers. */
+  coversGt: number;
+}
+
+/**
+ * localised: IoU >= 0.5. part: on the object (most of the box inside the GT box) but under half
+ * its size, the failure CAM is known for. too-large: covers most of the object but is larger than
+ * it. miss: most of the box lies off the object and covers little of it (a distractor, the
+ * background). shifted: anything else (overlapping, off-centre).
+ */
+export type BoxVerdict = 'localised' | 'part' | 'too-large' | 'miss' | 'shifted';
+
+/** BoxStats of a predicted box against a GT box (inclusive pixel coordinates). */
+export function boxStats(pred: Box, gt: Box): BoxStats {
+  const area = (b: Box) => Math.max(0, b.x1 - b.x0 + 1) * Math.max(0, b.y1 - b.y0 + 1);
+  const inter = area({ x0: Math.max(pred.x0, gt.x0), y0: Math.max(pred.y0, gt.y0), x1: Math.min(pred.x1, gt.x1), y1: Math.min(pred.y1, gt.y1) });
+  return { iou: iou(pred, gt), areaRatio: area(pred) / area(gt), insideGt: area(pred) > 0 ? inter / area(pred) : 0, coversGt: inter / area(gt) };
+}
+
+export function boxVerdict(b: BoxStats): BoxVerdict {
+  if (b.iou >= 0.5) return 'localised';
+  if (b.insideGt >= 0.5 && b.areaRatio < 0.5) return 'part';
+  if (b.coversGt >= 0.5 && b.areaRatio > 1) return 'too-large';
+  if (b.insideGt < 0.5 && b.coversGt < 0.5) return 'miss';
+  return 'shifted';
+}
+
+const VERDICTS: BoxVerdict[] = ['localised', 'part', 'too-large', 'miss', 'shifted'];
+const VERDICT_WORDS: Record<BoxVerdict, string> = { localised: 'localised (IoU ≥ 0.5)', part: 'on a part of the object', 'too-large': 'larger than the object', miss: 'mostly off the object', shifted: 'overlapping but shifted' };
+
+export interface CamFindingsInput {
+  /** Per probe, at the chapter's threshold and at a stricter one. */
+  probes: BoxStats[];
+  stricter: BoxStats[];
+  threshold: number;
+  stricterThreshold: number;
+  valTop1: number;
+  numClasses: number;
+  valGtKnownLoc: number;
+  valMaxBoxAccV2: number;
+  /** Mean share of the GT box and of the background above the threshold, on the probes. */
+  recall: number;
+  background: number;
+  quick: boolean;
+}
+
+/** 01's conclusion about CAM's boxes: which failure (if any) the probes show, only when the classifier learned. */
+export function camFindings(input: CamFindingsInput): string[] {
+  const { probes, numClasses } = input;
+  const n = probes.length;
+  const chance = 100 / numClasses;
+  const learned = !nearChance(input.valTop1, numClasses);
+  const count = (v: BoxVerdict, list = probes) => list.filter((b) => boxVerdict(b) === v).length;
+  const list = (f: (b: BoxStats) => number, bs = probes) => bs.map((b) => f(b).toFixed(2)).join(', ');
+  const out: string[] = [];
+  if (input.quick) out.push('**Quick mode:** CAM trained for a few steps only; these maps are untrained and the sentences below describe noise.');
+  out.push(
+    learned
+      ? `CAM's classifier learned the classes: validation Top-1 ${input.valTop1.toFixed(1)}% (chance ${chance.toFixed(1)}%).`
+      : `CAM's classifier is at or near chance (validation Top-1 ${input.valTop1.toFixed(1)}%, chance ${chance.toFixed(1)}%): its maps do not yet show where the class evidence is.`,
+  );
+  out.push(`At threshold ${input.threshold}, of ${n} probes: ${VERDICTS.map((v) => `${count(v)} ${VERDICT_WORDS[v]}`).join(', ')} (IoUs ${list((b) => b.iou)}; box / GT area ${list((b) => b.areaRatio)}; share of each box inside the GT box ${list((b) => b.insideGt)}).`);
+  out.push(`At the stricter threshold ${input.stricterThreshold} the boxes are ${list((b) => b.areaRatio, input.stricter)} of the GT box (IoUs ${list((b) => b.iou, input.stricter)}): the same map gives a different box at another threshold.`);
+  out.push(`At threshold ${input.threshold} the maps cover on average ${pct(input.recall)} of the box and ${pct(input.background)} of the background.`);
+  out.push(`On the whole validation set: GT-known Loc ${input.valGtKnownLoc.toFixed(1)}%, MaxBoxAccV2 ${input.valMaxBoxAccV2.toFixed(1)}%.`);
+  const most = (v: BoxVerdict) => count(v) > n / 2;
+  if (!learned) out.push('So these probes cannot show the part-only failure: a classifier at chance has no evidence to localise.');
+  else if (most('part')) out.push('So this run shows the failure: on most probes the box sits on the object but shrinks to a part of it.');
+  else if (most('miss')) out.push('So on most probes the box misses the object: it lies outside the ground truth (on a distractor or the background), a different failure from the part-only one.');
+  else if (most('localised')) out.push(`So on most probes the box is localised at threshold ${input.threshold}; the set-level numbers above say how often that holds beyond these ${n} images.`);
+  else out.push(`So the probes show no single pattern at threshold ${input.threshold}; the set-level numbers above are the better guide.`);
+  return out;
+}
+
+/** 04: what pulling the full-image map towards the fusion target does, from where the target lies. */
+export function fusionTargetFinding(target: RegionAgreement): string {
+  if (target.background >= WHOLE_IMAGE_BACKGROUND) return 'The target itself lights up most of the background: pulling the full-image map towards it spreads the map, not onto the object but over the image. A target needs something that keeps the background low.';
+  if (target.recall >= 0.5) return 'The target covers most of the object and little of the background, so pulling the full-image map towards it widens the map over the object.';
+  if (target.recall >= 2 * target.background) return `The target covers only ${pct(target.recall)} of the object, though little of the background (${pct(target.background)}): pulling towards it keeps the map on a part of the object rather than widening it.`;
+  return `The target covers as little of the object (${pct(target.recall)}) as of the background (${pct(target.background)}): it is not on the object, so pulling the full-image map towards it does not help localisation.`;
 }
 
 /** Markdown for a findings list under a heading. */

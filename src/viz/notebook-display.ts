@@ -1,8 +1,10 @@
 /**
  * Renders figure specs and images inline in a tslab notebook.
  *
- * plotly.js comes from the plotly.js-dist package (never a CDN) and is embedded once per kernel
- * session, inside the output itself, so a saved notebook and nbconvert's HTML export work offline.
+ * plotly.js comes from the plotly.js-dist package (never a CDN) and is embedded in the output of a
+ * notebook's first cell (`notebookSetup` shows `plotlyLoaderHtml()`), so a saved notebook and
+ * nbconvert's HTML export work offline, and re-running any figure's cell cannot drop it; every
+ * figure waits for `window.Plotly`. Without that cell, the first figure of a kernel carries it.
  * Under RequireJS (classic Notebook, nbconvert's templates) plotly's UMD wrapper would register an
  * AMD module instead of setting `window.Plotly`, so `define` is hidden while the bundle runs.
  * The 11 MB bundle is minified once with esbuild (a dependency of tsx) and cached in the temp dir.
@@ -43,16 +45,22 @@ export function plotlyBundle(): string {
   return bundleCache;
 }
 
-/** HTML for one figure; includes the plotly bundle the first time in a session (or when asked). */
+/** The plotly bundle as an output of its own (the notebook's first cell shows it). */
+export function plotlyLoaderHtml(): string {
+  plotlyEmbedded = true;
+  return (
+    '<script>window.__wsolDefine = window.define; window.define = undefined;</script>\n' +
+    `<script>${plotlyBundle()}</script>\n` +
+    '<script>window.define = window.__wsolDefine;</script>\n' +
+    '<div class="wsol-plotly-loader" style="display:none"></div>'
+  );
+}
+
+/** HTML for one figure; includes the plotly bundle when asked, or when nothing loaded it in this kernel yet. */
 export function figureHtml(spec: FigureSpec, options: { includePlotly?: boolean } = {}): string {
   const include = options.includePlotly ?? !plotlyEmbedded;
-  if (include) plotlyEmbedded = true;
+  const loader = include ? plotlyLoaderHtml() + '\n' : '';
   const id = `wsol-plot-${process.pid}-${++counter}`;
-  const loader = include
-    ? '<script>window.__wsolDefine = window.define; window.define = undefined;</script>\n' +
-      `<script>${plotlyBundle()}</script>\n` +
-      '<script>window.define = window.__wsolDefine;</script>\n'
-    : '';
   const height = Number(spec.layout.height ?? 360);
   // JSON is embedded in a script: escape `<` so a string such as "</script>" cannot close it.
   const json = (v: unknown) => JSON.stringify(v).replace(/</g, '\\u003c');

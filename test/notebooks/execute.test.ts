@@ -9,7 +9,7 @@ import { test, before } from 'node:test';
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { ARTIFACTS, NOTEBOOKS_DIR, QUICK_RUN_DIR, ROOT, joined, missingJupyter, quickRunAll, readNotebook, runNotebooks, setupNotebooks, writeNotebook, type RunResult } from './jupyter-harness';
+import { ARTIFACTS, NOTEBOOKS_DIR, QUICK_RUN_DIR, ROOT, allNotebookFiles, joined, missingJupyter, notebookRunStamp, quickRunAll, readNotebook, runNotebooks, setupNotebooks, writeNotebook, type RunResult } from './jupyter-harness';
 
 const skip = missingJupyter() ?? false;
 let run: RunResult;
@@ -94,6 +94,40 @@ test('graded exercises: each check fails on the TODO version, passes on the solu
   }
 });
 
+test("01's live-training cell redraws one output in place, at least 5 times, with the step rising", { skip }, () => {
+  const log = JSON.parse(fs.readFileSync(path.join(QUICK_RUN_DIR, '01-the-problem.displays.json'), 'utf8')) as { cell: number; display_id: string; update: boolean; step: number | null }[];
+  const nb = readNotebook(path.join(QUICK_RUN_DIR, '01-the-problem.ipynb'));
+  const cell = nb.cells.findIndex((c) => joined(c.source).includes('await live.train('));
+  assert.ok(cell > 0, 'the live cell');
+  const ids = [...new Set(log.filter((e) => e.cell === cell).map((e) => e.display_id))];
+  // Run twice in a row and once more at the end: three outputs, each redrawn in place.
+  assert.equal(ids.length, 3, `one display per execution of the cell, got ${ids.length}`);
+  const steps = log.filter((e) => e.display_id === ids[0]).map((e) => e.step!);
+  assert.ok(log.filter((e) => e.display_id === ids[0] && e.update).length >= 5, `first execution's redraws: ${steps.join(',')}`);
+  assert.ok(steps.every((v, i) => i === 0 || v >= steps[i - 1]) && steps.at(-1)! > steps[0], `steps rise: ${steps.join(',')}`);
+  // The second execution continued where the first stopped.
+  const firstEnd = log.filter((e) => e.display_id === ids[0]).at(-1)!.step!;
+  assert.equal(log.filter((e) => e.display_id === ids[1])[0].step, firstEnd);
+  // The saved output is the last redraw, not a pile of them; the last execution came after the plan's end and says so.
+  const outs = (nb.cells[cell].outputs ?? []).filter((o) => joined(o.data?.['text/html']).includes('wsol-live'));
+  assert.equal(outs.length, 1);
+  assert.match(joined(outs[0].data?.['text/html']), /The plan&#39;s 8 steps|The plan's 8 steps/);
+  assert.match(joined(outs[0].data?.['text/html']), /keeps the learning rate at its last value/);
+});
+
+test('the stamp that lets the notebook tests reuse a run covers every source file, not only the built package', { skip }, () => {
+  const files = allNotebookFiles();
+  const before = notebookRunStamp(files);
+  const probe = path.join(ROOT, 'src', 'method', `.stamp-probe-${process.pid}.ts`);
+  fs.writeFileSync(probe, '// a change under src/method\n');
+  try {
+    assert.notEqual(notebookRunStamp(files), before, 'a change under src/method/ runs the notebooks again');
+  } finally {
+    fs.rmSync(probe);
+  }
+  assert.equal(notebookRunStamp(files), before);
+});
+
 test('the TODO comments do not give the answers away', () => {
   const src = fs.readFileSync(path.join(NOTEBOOKS_DIR, 'src', '08-exercises.md'), 'utf8');
   const todos = [...src.matchAll(/```ts todo\n([\s\S]*?)```/g)].map((m) => m[1]);
@@ -117,6 +151,13 @@ test('the runner fails on a type error and on a runtime error, naming the notebo
   assert.match(r.lines.get('type-error') ?? '', /^FAIL type-error .*not assignable to type 'number'/);
   assert.match(r.lines.get('runtime-error') ?? '', /^FAIL runtime-error .*boom from the test/);
   assert.match(r.lines.get('fine') ?? '', /^ok +fine/);
+  // --rerun: each code cell twice in a row, then all once more, in one kernel.
+  const counter = path.join(dir, 'counter.ipynb');
+  writeNotebook(counter, ['var runs: number[] = (globalThis as any).__runs ??= [];\nruns.push(1);\nconsole.log(`a ${runs.length}`);', 'console.log(`b ${runs.length}`);']);
+  const again = runNotebooks(path.join(dir, 'out-rerun'), [counter], 1, { rerun: true });
+  assert.equal(again.status, 0, again.stdout);
+  const rerun = readNotebook(path.join(dir, 'out-rerun', 'counter.ipynb'));
+  assert.deepEqual(rerun.cells.map((c) => joined(c.outputs?.[0]?.text)), ['a 3\n', 'b 3\n']);
   const executed = readNotebook(path.join(dir, 'out', 'runtime-error.ipynb'));
   assert.equal(joined(executed.cells[0].outputs?.[0]?.text), 'before\n');
   assert.equal(executed.cells[2].execution_count ?? null, null, 'execution stops at the failing cell');

@@ -45,11 +45,11 @@ export interface RunResult {
  * Executes notebooks in quick mode, writing executed .ipynb + .html into outDir. The notebooks'
  * own outputs (training runs) go to a fresh folder, so nothing is reused from an earlier run.
  */
-export function runNotebooks(outDir: string, notebooks: string[], jobs = 2): RunResult {
+export function runNotebooks(outDir: string, notebooks: string[], jobs = 2, options: { rerun?: boolean } = {}): RunResult {
   fs.rmSync(outDir, { recursive: true, force: true });
   const runs = path.join(outDir, 'notebook-out');
   writeReproduceFixture(path.join(outDir, 'reproduce-fixture'));
-  const r = spawnSync(PYTHON, [path.join(NOTEBOOKS_DIR, 'run_notebooks.py'), '--jobs', String(jobs), outDir, ...notebooks], {
+  const r = spawnSync(PYTHON, [path.join(NOTEBOOKS_DIR, 'run_notebooks.py'), '--jobs', String(jobs), ...(options.rerun ? ['--rerun'] : []), outDir, ...notebooks], {
     cwd: ROOT,
     encoding: 'utf8',
     env: { ...process.env, WSOL_QUICK: '1', WSOL_NOTEBOOK_OUT: runs, WSOL_REPRODUCE_DIR: path.join(outDir, 'reproduce-fixture'), JUPYTER_PATH: path.join(ROOT, '.jupyter/share/jupyter'), PYTHONWARNINGS: 'ignore' },
@@ -100,22 +100,43 @@ export function allNotebookFiles(): string[] {
 
 export const QUICK_RUN_DIR = path.join(ARTIFACTS, 'notebooks');
 
+/** Every source file under `dir` (recursively, sorted), leaving out build output and dependencies. */
+export function sourceFiles(dir: string): string[] {
+  const out: string[] = [];
+  for (const e of fs.readdirSync(dir, { withFileTypes: true }).sort((a, b) => (a.name < b.name ? -1 : 1))) {
+    const full = path.join(dir, e.name);
+    if (e.isDirectory()) {
+      if (e.name !== 'build' && e.name !== 'node_modules') out.push(...sourceFiles(full));
+    } else if (e.isFile()) out.push(full);
+  }
+  return out;
+}
+
 /**
- * Every notebook executed once in quick mode, shared by the test files of this folder: the run is
- * repeated only when a notebook or the built package changed since (a stamp of their contents).
+ * The stamp of everything an executed notebook depends on: the notebooks, the runner, and every
+ * file under src/ (the built package is made from them; a change in method/, train/ or localize/
+ * must run the notebooks again, not reuse their outputs).
+ */
+export function notebookRunStamp(files: string[]): string {
+  const hash = createHash('sha256');
+  for (const f of [...files, path.join(NOTEBOOKS_DIR, 'run_notebooks.py'), ...sourceFiles(path.join(ROOT, 'src'))]) hash.update(path.relative(ROOT, f)).update(fs.existsSync(f) ? fs.readFileSync(f) : '');
+  return hash.digest('hex');
+}
+
+/**
+ * Every notebook executed in quick mode, each code cell twice in a row and then all cells once
+ * more in the same kernel (the exercise variants whose checks must fail run once), shared by the
+ * test files of this folder: the run is repeated only when a notebook or a source file changed since.
  */
 export function quickRunAll(): RunResult {
   const files = allNotebookFiles();
-  const hash = createHash('sha256');
-  for (const f of [...files, path.join(ROOT, 'dist', 'index.js'), path.join(NOTEBOOKS_DIR, 'run_notebooks.py')]) hash.update(f).update(fs.existsSync(f) ? fs.readFileSync(f) : '');
-  for (const f of fs.existsSync(path.join(ROOT, 'dist', 'viz')) ? fs.readdirSync(path.join(ROOT, 'dist', 'viz')).sort() : []) hash.update(fs.readFileSync(path.join(ROOT, 'dist', 'viz', f)));
-  const stamp = hash.digest('hex');
+  const stamp = notebookRunStamp(files);
   const stampFile = path.join(QUICK_RUN_DIR, 'run-stamp.json');
   if (fs.existsSync(stampFile)) {
     const saved = JSON.parse(fs.readFileSync(stampFile, 'utf8')) as { stamp: string; result: Omit<RunResult, 'lines'> & { lines: [string, string][] } };
     if (saved.stamp === stamp) return { ...saved.result, lines: new Map(saved.result.lines) };
   }
-  const result = runNotebooks(QUICK_RUN_DIR, files);
+  const result = runNotebooks(QUICK_RUN_DIR, files, 2, { rerun: true });
   fs.writeFileSync(stampFile, JSON.stringify({ stamp, result: { ...result, stderr: result.stderr.slice(-20000), lines: [...result.lines] } }));
   return result;
 }

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { comparisonFindings, nearChance, trainingFindings } from '../../src/viz/findings';
+import { boxStats, boxVerdict, camFindings, comparisonFindings, fusionTargetFinding, nearChance, trainingFindings } from '../../src/viz/findings';
 import { formatMeanStd, meanCurve, meanStd, statsByMethod } from '../../src/viz/seed-stats';
 import type { EpochRecord } from '../../src/train/snapshot-types';
 
@@ -62,4 +62,54 @@ test('comparison findings: a difference within the seed spread is no conclusion,
   const chance = comparisonFindings({ stats: new Map([['cam', { top1Cls: meanStd([12, 13]), maxBoxAccV2: meanStd([40]) }]]), numClasses: 8, quick: false, metric: 'maxBoxAccV2', metricName: 'MaxBoxAccV2' }).join('\n');
   assert.match(chance, /near chance in classification .*: cam/);
   assert.match(chance, /Only one seed ran/);
+});
+
+const box = (iou: number, areaRatio: number, insideGt: number) => ({ iou, areaRatio, insideGt, coversGt: Math.min(1, insideGt * areaRatio) });
+const camInput = (probes: ReturnType<typeof box>[], valTop1 = 90) => ({
+  probes, stricter: probes, threshold: 0.2, stricterThreshold: 0.5, valTop1, numClasses: 8, valGtKnownLoc: 60, valMaxBoxAccV2: 55, recall: 0.3, background: 0.1, quick: false,
+});
+
+test('box stats: IoU, area ratio and the share inside the GT box, by hand', () => {
+  const gt = { x0: 0, y0: 0, x1: 9, y1: 9 }; // 100 px
+  const part = boxStats({ x0: 0, y0: 0, x1: 4, y1: 4 }, gt); // 25 px, all inside
+  assert.deepEqual(part, { iou: 0.25, areaRatio: 0.25, insideGt: 1, coversGt: 0.25 });
+  assert.equal(boxVerdict(part), 'part');
+  const off = boxStats({ x0: 20, y0: 20, x1: 24, y1: 24 }, gt);
+  assert.deepEqual(off, { iou: 0, areaRatio: 0.25, insideGt: 0, coversGt: 0 });
+  assert.equal(boxVerdict(off), 'miss');
+  assert.equal(boxVerdict(boxStats(gt, gt)), 'localised');
+  assert.equal(boxVerdict(boxStats({ x0: 0, y0: 0, x1: 19, y1: 19 }, gt)), 'too-large'); // 400 px holding the whole GT box
+  assert.equal(boxVerdict(boxStats({ x0: 5, y0: 0, x1: 14, y1: 9 }, gt)), 'shifted'); // half on, half off: IoU 1/3
+});
+
+test('CAM findings claim the part-only failure only when the boxes sit on the object, small, and the classifier learned', () => {
+  const parts = [box(0.2, 0.2, 1), box(0.25, 0.25, 0.9), box(0.3, 0.3, 1), box(0.6, 0.8, 0.9)];
+  assert.match(camFindings(camInput(parts)).at(-1)!, /shows the failure: on most probes the box sits on the object but shrinks to a part/);
+  // The case seen in a run: IoU 0 on every probe, boxes on distractors outside the GT box; the area ratio alone was < 0.5.
+  const misses = [box(0, 0.3, 0), box(0, 0.2, 0), box(0, 0.4, 0.1), box(0.1, 0.3, 0.6)];
+  const said = camFindings(camInput(misses));
+  assert.doesNotMatch(said.join('\n'), /shows the failure/);
+  assert.match(said.at(-1)!, /misses the object: it lies outside the ground truth/);
+  assert.match(said[1], /0 localised \(IoU ≥ 0\.5\), 1 on a part of the object, 0 larger than the object, 3 mostly off the object, 0 overlapping but shifted/);
+  // At chance no failure is claimed, whatever the boxes.
+  assert.match(camFindings(camInput(parts, 13)).at(-1)!, /cannot show the part-only failure/);
+  assert.match(camFindings(camInput([box(0.7, 1, 0.8), box(0.6, 0.9, 0.9), box(0.8, 1, 1)])).at(-1)!, /most probes the box is localised/);
+});
+
+test('the fusion target finding follows where the target lies', () => {
+  // The case seen in a run: the target covered 16% of the box and 14% of the background: not "mostly inside the object".
+  const seen = fusionTargetFinding({ recall: 0.16, background: 0.14, iou: 0.1 });
+  assert.doesNotMatch(seen, /mostly inside|widens the map over the object/);
+  assert.match(seen, /covers as little of the object \(16%\) as of the background \(14%\)/);
+  assert.match(fusionTargetFinding({ recall: 0.8, background: 0.1, iou: 0.6 }), /covers most of the object and little of the background/);
+  assert.match(fusionTargetFinding({ recall: 0.9, background: 0.7, iou: 0.3 }), /lights up most of the background/);
+  assert.match(fusionTargetFinding({ recall: 0.3, background: 0.05, iou: 0.2 }), /only 30% of the object/);
+});
+
+test('training findings never say the gate opened and stayed shut in one breath', () => {
+  const shut = trainingFindings({ history: [epoch(1, 50, { fuse: 0, fuseGate: 0 }), epoch(2, 60, { fuse: 0, fuseGate: 0 })], agreement: [], numClasses: 8, threshold: 0.5, quick: false });
+  assert.ok(shut.some((l) => /No image passed the fusion gate/.test(l)));
+  assert.ok(!shut.some((l) => /passed the gate in fewer than two epochs/.test(l)));
+  const once = trainingFindings({ history: [epoch(1, 50, { fuse: 0.2, fuseGate: 0 }), epoch(2, 60, { fuse: 0.2, fuseGate: 0.7 })], agreement: [], numClasses: 8, threshold: 0.5, quick: false });
+  assert.ok(once.some((l) => /passed the gate in fewer than two epochs/.test(l)));
 });

@@ -2,7 +2,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { initBackend } from '../../backend/select';
 import { openOutputFolder, type OutputFolder } from '../../common/output-folder';
-import { openDataset } from '../../data/open-dataset';
+import { openDataset } from '../../data/datasets';
 import { CAMS_MANIFEST, camFileName, readCamsManifest, writeCamsManifest } from '../../localize/cam-folder';
 import { evaluateModel } from '../../train/evaluate';
 import { evaluateCamFolder } from '../../train/evaluate-cams';

@@ -17,9 +17,19 @@ import * as tf from '@tensorflow/tfjs-core';
 import { conv2dBackpropFilterWebgpu } from './conv2d-backprop-filter';
 import { makeConv2dBackpropInputWebgpu } from './conv2d-backprop-input';
 import { makeConv2dWebgpu } from './conv2d';
+import { FUSED_KERNELS } from '../../fused-ops';
+import { adamWUpdateWebgpu } from './adamw-update';
+import { batchNormTrainGradWebgpu, batchNormTrainWebgpu } from './batch-norm-train';
 
-/** Names of the kernels this project replaces on webgpu (for `wsol info`). */
-export const WEBGPU_KERNELS = ['Conv2D', 'FusedConv2D', 'Conv2DBackpropInput', 'Conv2DBackpropFilter'];
+/** The fused training ops (src/backend/fused-ops.ts) this engine implements. */
+const FUSED: Record<string, tf.KernelFunc> = {
+  [FUSED_KERNELS.adamW]: adamWUpdateWebgpu as unknown as tf.KernelFunc,
+  [FUSED_KERNELS.batchNormTrain]: batchNormTrainWebgpu as unknown as tf.KernelFunc,
+  [FUSED_KERNELS.batchNormTrainGrad]: batchNormTrainGradWebgpu as unknown as tf.KernelFunc,
+};
+
+/** Names of the kernels this project replaces or adds on webgpu (for `wsol info`). */
+export const WEBGPU_KERNELS = ['Conv2D', 'FusedConv2D', 'Conv2DBackpropInput', 'Conv2DBackpropFilter', ...Object.keys(FUSED)];
 
 /**
  * Which convolution kernels run:
@@ -27,7 +37,9 @@ export const WEBGPU_KERNELS = ['Conv2D', 'FusedConv2D', 'Conv2DBackpropInput', '
  *   GEMMs for products of at least GEMM_MIN_MACS multiply-adds, tfjs's tiled programs below that.
  * - `project`: this project's three kernels at every size.
  * - `filter`: only this project's Conv2DBackpropFilter (tfjs's tiled programs for the rest).
- * - `stock`: tfjs's defaults (the naive input gradient and filter gradient).
+ * - `stock`: tfjs's defaults (the naive input gradient and filter gradient), and no fused training
+ *   ops: those then run as their plain-tfjs references (src/backend/fused-ops.ts).
+ * Every set but `stock` has the fused training ops.
  * The GPU benchmark times them in one run.
  */
 export type WebgpuKernelSet = 'auto' | 'project' | 'filter' | 'stock';
@@ -44,7 +56,7 @@ let stock: Record<string, tf.KernelFunc> | null = null;
 let active: WebgpuKernelSet = 'stock';
 
 function put(kernelName: string, kernelFunc: tf.KernelFunc): void {
-  tf.unregisterKernel(kernelName, 'webgpu');
+  if (tf.getKernel(kernelName, 'webgpu')) tf.unregisterKernel(kernelName, 'webgpu');
   tf.registerKernel({ kernelName, backendName: 'webgpu', kernelFunc });
 }
 
@@ -53,7 +65,7 @@ export function useWebgpuKernels(set: WebgpuKernelSet): void {
   if (set === active) return;
   if (stock === null) {
     stock = {};
-    for (const name of WEBGPU_KERNELS) {
+    for (const name of WEBGPU_KERNELS.filter((n) => !(n in FUSED))) {
       const k = tf.getKernel(name, 'webgpu');
       if (!k) throw new Error(`tfjs-backend-webgpu has no ${name} kernel: is @tensorflow/tfjs-backend-webgpu 4.22.0 loaded?`);
       stock[name] = k.kernelFunc;
@@ -66,8 +78,17 @@ export function useWebgpuKernels(set: WebgpuKernelSet): void {
   put('FusedConv2D', gemm ? makeConv2dWebgpu(s.FusedConv2D, true, minMacs) : s.FusedConv2D);
   put('Conv2DBackpropInput', gemm ? makeConv2dBackpropInputWebgpu(s.Conv2DBackpropInput, minMacs) : s.Conv2DBackpropInput);
   put('Conv2DBackpropFilter', set === 'stock' ? s.Conv2DBackpropFilter : (conv2dBackpropFilterWebgpu as unknown as tf.KernelFunc));
+  for (const [name, kernelFunc] of Object.entries(FUSED)) {
+    if (set !== 'stock') put(name, kernelFunc);
+    else if (tf.getKernel(name, 'webgpu')) tf.unregisterKernel(name, 'webgpu');
+  }
   tf.env().set('WEBGPU_USE_NAIVE_CONV2D_TRANSPOSE', set === 'stock');
   active = set;
+}
+
+/** The kernel set in use (useWebgpuKernels). */
+export function activeWebgpuKernels(): WebgpuKernelSet {
+  return active;
 }
 
 export function registerWebgpuKernels(): void {

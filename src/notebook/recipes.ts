@@ -5,6 +5,7 @@
  */
 import { partsDataset } from '../data/parts-dataset';
 import type { Dataset } from '../data/dataset';
+import { comparedMethods } from '../method/registry';
 import type { TrainConfig } from '../train/config';
 
 export interface NotebookRecipe {
@@ -18,13 +19,13 @@ const QUICK_DATA = { train: 64, val: 32, test: 32 };
 export const NOTEBOOK_RECIPES = {
   /** 01: plain CAM, long enough to show where it fires. */
   cam: {
-    full: { train: { method: 'cam', epochs: 4, probes: 4, evalLimit: 200 }, data: { train: 1600, val: 200, test: 0 } },
-    quick: { train: { method: 'cam', epochs: 1, probes: 4, evalLimit: 32 }, data: QUICK_DATA },
+    full: { train: { method: 'cam', epochs: 4, probes: 4, evalLimit: 200, snapshotEvery: 10 }, data: { train: 1600, val: 200, test: 0 } },
+    quick: { train: { method: 'cam', epochs: 2, probes: 4, evalLimit: 32, snapshotEvery: 1 }, data: QUICK_DATA },
   },
   /** 03, 04, 05: the full method; one run shared by the three chapters. */
   ours: {
-    full: { train: { method: 'ours', epochs: 3, probes: 4, evalLimit: 200, snapshotEvery: 25 }, data: { train: 1200, val: 200, test: 0 } },
-    quick: { train: { method: 'ours', epochs: 2, probes: 4, evalLimit: 32 }, data: QUICK_DATA },
+    full: { train: { method: 'ours', epochs: 3, probes: 4, evalLimit: 200, snapshotEvery: 15 }, data: { train: 1200, val: 200, test: 0 } },
+    quick: { train: { method: 'ours', epochs: 2, probes: 4, evalLimit: 32, snapshotEvery: 1 }, data: QUICK_DATA },
   },
   /** 06: every compared method, per seed (reproduce() adds method and seed). */
   compare: {
@@ -40,7 +41,8 @@ export const NOTEBOOK_RECIPES = {
 
 export type RecipeName = keyof typeof NOTEBOOK_RECIPES;
 
-export const COMPARE_METHODS = { full: ['cam', 'has', 'acol', 'adl', 'ours'], quick: ['cam', 'ours'] };
+/** Full: every baseline and ours (the method registry's roles); quick: CAM against ours. */
+export const COMPARE_METHODS = { full: comparedMethods(), quick: ['cam', 'ours'] };
 export const COMPARE_SEEDS = { full: [1, 2], quick: [1, 2] };
 
 export function notebookRecipe(name: RecipeName, quick: boolean): NotebookRecipe {
