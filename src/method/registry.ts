@@ -62,7 +62,7 @@ export const METHODS: Record<string, MethodEntry> = {
     fixed: { attention: { ssamWindow: 0 } },
     ...complementary(BOTH),
   },
-  'ours-no-caam': { description: 'ours without CAAM', role: 'ablation', ...complementary({ caam: false, ssam: true }) },
+  'ours-no-caam': { description: 'ours without CAAM', role: 'ablation', inDefaultRun: true, ...complementary({ caam: false, ssam: true }) },
   'ours-no-ssam': { description: 'ours without SSAM', role: 'ablation', inDefaultRun: true, ...complementary({ caam: true, ssam: false }) },
   'ours-no-fusion': { description: 'ours without the fusion loss (lambda_fuse = 0)', role: 'ablation', inDefaultRun: true, fixed: { loss: { lambdaFuse: 0 } }, ...complementary(BOTH) },
   'ours-two-pass': { description: 'fusion loss without the full-image pass', role: 'ablation', fixed: { loss: { fusion: 'two-pass' } }, ...complementary(BOTH) },
