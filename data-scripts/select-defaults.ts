@@ -11,7 +11,7 @@ import * as path from 'path';
 import { parseArgs } from 'util';
 import { initBackend } from '../src/backend/select';
 import { writeJsonAtomic } from '../src/common/atomic-write';
-import { openDataset } from '../src/data/open-dataset';
+import { openDataset } from '../src/data/datasets';
 import type { TrainConfig } from '../src/train/config';
 import { defaultBudget } from '../src/train/reproduce';
 import { train } from '../src/train/trainer';
