@@ -22,7 +22,8 @@ import { liveTrainingHtml, probeMapRows, type LiveCell, type LossPoint } from '.
 import { decodeRgb, type RgbImage } from '../viz/probe-overlay';
 import { notebookRecipe, recipeDataset, type RecipeName } from './recipes';
 import { epochLine, finishNotebookRun, openNotebookRun, recipeFolder, shownPath, type NotebookRun, type RunData } from './run-or-reuse';
-import { STEP_LOG_FILE } from './run-stamp';
+import type { OutputFolder } from '../common/output-folder';
+import { STEP_LOG_FILE } from './notebook-folder';
 import type { NotebookSession } from './session';
 
 /** One output redrawn in place. */
@@ -88,10 +89,12 @@ export class LiveTraining {
   private closed = false;
 
   private constructor(
+    /** The run's files (inside the folder the notebook named). */
     readonly outDir: string,
     readonly config: TrainConfig,
     private readonly data: RunData,
     private session: TrainingSession | null,
+    private output: OutputFolder | null,
     private finished: NotebookRun | null,
     private readonly losses: LossPoint[],
     readonly totalSteps: number,
@@ -105,19 +108,20 @@ export class LiveTraining {
    * Opens the run in `outDir`: the finished run with the same settings is loaded, one that stopped
    * part-way continues from its checkpoint, anything else starts afresh (see openNotebookRun).
    */
-  static async open(outDir: string, partial: Partial<TrainConfig>, data: RunData & { display?: () => LiveDisplay }): Promise<LiveTraining> {
+  static async open(folder: string, partial: Partial<TrainConfig>, data: RunData & { display?: () => LiveDisplay }): Promise<LiveTraining> {
     const config = resolveTrainConfig(partial);
-    const opened = await openNotebookRun(outDir, config, data);
-    const logFile = path.join(outDir, STEP_LOG_FILE);
+    const opened = await openNotebookRun(folder, config, data);
+    const runDir = opened.kind === 'reused' ? opened.run.outDir : opened.session.outDir;
+    const logFile = path.join(runDir, STEP_LOG_FILE);
     const saved = fs.existsSync(logFile) ? readJson<LossPoint[]>(logFile) : [];
     const display = data.display ?? kernelDisplay;
     if (opened.kind === 'reused') {
       const { history } = opened.run;
       const total = history.at(-1)?.steps ?? 0;
-      return new LiveTraining(outDir, config, data, null, opened.run, saved, total, history.length ? Math.round(total / config.epochs) : 0, display);
+      return new LiveTraining(runDir, config, data, null, null, opened.run, saved, total, history.length ? Math.round(total / config.epochs) : 0, display);
     }
     const s = opened.session;
-    return new LiveTraining(outDir, config, data, s, null, saved.filter((p) => p.step <= s.progress.step), s.totalSteps, s.stepsPerEpoch, display);
+    return new LiveTraining(runDir, config, data, s, opened.output, null, saved.filter((p) => p.step <= s.progress.step), s.totalSteps, s.stepsPerEpoch, display);
   }
 
   /** The dataset the run trains on. */
@@ -195,8 +199,9 @@ export class LiveTraining {
         this.saveLosses();
         note = `Interrupted at step ${s.progress.step}: a checkpoint is saved; run a training cell again to continue from here.`;
       } else if (s.done) {
-        this.finished = await finishNotebookRun(s, this.data.dataKey);
+        this.finished = await finishNotebookRun(s, this.output!);
         this.session = null;
+        this.output = null;
         this.saveLosses();
         note = `Finished: ${this.totalSteps} steps; the model is saved in ${shownPath(this.outDir)}.`;
         if (steps !== undefined && from + steps > this.totalSteps) note += ' ' + pastPlanNote(this.config, this.totalSteps, this.stepsPerEpoch, from + steps - this.totalSteps);
@@ -230,6 +235,8 @@ export class LiveTraining {
         this.saveLosses();
       } finally {
         s.close();
+        this.output?.close();
+        this.output = null;
         s.model.net.dispose();
       }
     });

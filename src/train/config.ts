@@ -2,7 +2,7 @@
 import type { MethodOptions } from '../method/method-options';
 import { checkMethodOptions } from '../method/registry';
 import { DEFAULT_CAM_THRESHOLD } from '../localize/score-map';
-import type { EvaluateOptions } from './evaluate';
+import type { EvaluateOptions } from '../evaluate/evaluate';
 import { DEFAULT_OPTIMIZER, type OptimizerConfig } from './optimizer';
 import { DEFAULT_SCHEDULE, type ScheduleConfig } from './schedule';
 

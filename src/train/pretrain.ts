@@ -6,7 +6,7 @@
  */
 import * as path from 'path';
 import { fashionPretrainDataset } from '../data/fashion-clutter';
-import { saveBackboneWeights, type BackboneWeightsManifest } from '../method/pretrained-backbone';
+import { saveBackboneWeights, type BackboneWeightsManifest } from '../weights/pretrained-backbone';
 import * as tfl from '@tensorflow/tfjs-layers';
 import { DEFAULT_TRAIN_CONFIG, type TrainConfig } from './config';
 import { train, type TrainCallbacks } from './trainer';

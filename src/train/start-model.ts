@@ -2,8 +2,8 @@
 import * as path from 'path';
 import * as tfl from '@tensorflow/tfjs-layers';
 import { DEFAULT_TINY_WIDTH } from '../method/method-config';
-import { loadKerasH5Weights } from '../data/keras-weights';
-import { loadBackboneWeights, SHIPPED_BACKBONE } from '../method/pretrained-backbone';
+import { loadKerasH5Weights } from '../weights/keras-weights';
+import { loadBackboneWeights, SHIPPED_BACKBONE } from '../weights/pretrained-backbone';
 import { createModel, restoreModel, type ModelConfig } from '../method/registry';
 import type { WsolModel } from '../method/wsol-model';
 import { checkProgressFits, loadCheckpointNet, loadCheckpointState, type TrainingProgress } from './checkpoint';

@@ -6,7 +6,7 @@ import * as path from 'path';
 import * as tf from '@tensorflow/tfjs-core';
 import type * as tfl from '@tensorflow/tfjs-layers';
 import { initBackend } from '../../src/backend/select';
-import { loadBackboneWeights, readBackboneWeights, saveBackboneWeights, SHIPPED_BACKBONE } from '../../src/method/pretrained-backbone';
+import { loadBackboneWeights, readBackboneWeights, saveBackboneWeights, SHIPPED_BACKBONE } from '../../src/weights/pretrained-backbone';
 import { createModel } from '../../src/method/registry';
 import { fashionPretrainDataset, PRETRAIN_SOURCE_ITEMS } from '../../src/data/fashion-clutter';
 import { DEFAULT_TRAIN_CONFIG, resolveTrainConfig } from '../../src/train/config';

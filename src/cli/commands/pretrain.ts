@@ -1,10 +1,9 @@
 import * as fs from 'fs';
 import { initBackend } from '../../backend/select';
-import { formatProgress } from '../../train/progress';
+import { formatEpoch, formatProgress } from '../../train/progress';
 import { DEFAULT_PRETRAIN, pretrainBackbone } from '../../train/pretrain';
 import { UsageError } from '../args';
 import type { Command } from '../command';
-import { metricsSummary } from '../format-metrics';
 
 const D = DEFAULT_PRETRAIN;
 
@@ -58,7 +57,7 @@ export const pretrainCommand: Command = {
             if (tty) process.stderr.write(`\r${line}`);
             else if (s.stepInEpoch === s.stepsPerEpoch || s.stepInEpoch % 50 === 0) process.stderr.write(line + '\n');
           },
-          onEpoch: (rec, m) => process.stderr.write(`${tty ? '\n' : ''}epoch ${rec.epoch}: loss ${rec.loss.toFixed(4)}, held out ${metricsSummary(m)}, ${rec.seconds.toFixed(1)} s\n`),
+          onEpoch: (rec, m) => process.stderr.write(`${tty ? '\n' : ''}${formatEpoch(rec, m)} (val = held-out canvases)\n`),
         },
       });
       if (stopped || !manifest) return 130;

@@ -17,7 +17,7 @@ export const BACKBONE_WEIGHTS_VERSION = 1;
  * The weights that ship with the package (made by `wsol pretrain`, see docs/method.md). They live in
  * src/ so that both the sources (tsx) and the build (dist/method, two levels below the root too) find them.
  */
-export const SHIPPED_BACKBONE = path.join(__dirname, '..', '..', 'src', 'method', 'pretrained', 'tiny16.json');
+export const SHIPPED_BACKBONE = path.join(__dirname, '..', '..', 'src', 'weights', 'pretrained', 'tiny16.json');
 
 export interface BackboneWeightEntry {
   /** `<layer name>/<weight>`, e.g. `block1_conv1/kernel`, `block1_conv1_bn/moving_mean`. */
