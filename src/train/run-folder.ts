@@ -54,6 +54,9 @@ export function readRunConfig(runDir: string): SavedRunConfig {
   const c = readJson<unknown>(file);
   checkRunFormat(file, c);
   if (!isSavedRunConfig(c)) throw new Error(`${file} is not the config of a wsol training run (no train, model and classNames)`);
+  // Runs saved before the pretrained backbone existed started from seeded random weights.
+  const train = c.train as unknown as Record<string, unknown>;
+  if (train.backboneInit === undefined) train.backboneInit = 'scratch';
   return c;
 }
 
