@@ -114,14 +114,19 @@ class Complementary(nn.Module):
                 stride = mask_a.shape[2] // cams_a.shape[2]
                 visible = F.avg_pool2d(mask_a, stride, stride)[:, 0]
                 target = (visible * map_a + (1 - visible) * map_b).detach()
+        # The loss may use the target as a per-image mask; the gate always looks at the soft target.
+        t = L.get("fuseTargetThreshold", 0)
+        loss_target = None if target is None else ((target >= target.amax((1, 2), keepdim=True) * t).float() if t > 0 else target)
 
         def gate_for(lg):
             informative = (target.amax((1, 2)) - target.amin((1, 2)) >= 0.05).float()
             p_true = torch.softmax(lg, 1)[torch.arange(lg.shape[0]), labels].detach()
             return informative * (p_true >= L["fuseConfidence"]).float()
 
-        def fusion(a, b, gate):
-            per_image = (a - target).abs().mean((1, 2)) + (b - target).abs().mean((1, 2))
+        def fusion(a, b, gate=None):
+            per_image = (a - loss_target).abs().mean((1, 2)) + (b - loss_target).abs().mean((1, 2))
+            if gate is None:
+                return per_image.mean()
             return (per_image * gate).sum() / gate.sum().clamp(min=1)
 
         fuse = None
@@ -132,12 +137,15 @@ class Complementary(nn.Module):
             total = total + terms["clsFull"] * L["lambdaClsFull"]
             if target is not None:
                 gate = gate_for(full_logits)
-                fuse = fusion(self.loss_maps(full_a, labels), self.loss_maps(full_b, labels), gate)
+                fa, fb = self.loss_maps(full_a, labels), self.loss_maps(full_b, labels)
+                fuse = fusion(fa, fb, gate)
                 terms["fuseGate"] = gate.mean()
+                terms["fuseGap"] = fusion(fa, fb).detach()
         elif target is not None:
             gate = gate_for(logits)
             fuse = fusion(map_a, map_b, gate)
             terms["fuseGate"] = gate.mean()
+            terms["fuseGap"] = fusion(map_a, map_b).detach()
         if fuse is not None:
             terms["fuse"] = fuse
             warm = L["fuseWarmupSteps"]
