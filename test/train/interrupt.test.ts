@@ -139,7 +139,10 @@ test('wsol reproduce stops on SIGINT inside a training, exits 130 without writin
   assert.equal(code, 130, stderr.slice(-600));
   assert.match(stderr, /interrupt: finishing this step and saving a checkpoint/);
   assert.doesNotMatch(stderr, /\] epoch 2: loss/, 'it stopped inside epoch 2');
-  const run = path.join(out, 'runs', 'parts-cam-seed1');
+  // The run folder sits under runs/ (reproduce chooses the layout): find the one checkpointed run.
+  const runs = (fs.readdirSync(path.join(out, 'runs'), { recursive: true }) as string[]).filter((p) => p.endsWith(path.join('checkpoints', 'latest.json')));
+  assert.equal(runs.length, 1, `one stopped run: ${runs.join(', ')}`);
+  const run = path.dirname(path.dirname(path.join(out, 'runs', runs[0])));
   assert.equal(latestState(run).epochsDone, 1);
   assert.equal(fs.existsSync(path.join(out, 'results.json')), false, 'no results table from a stopped run');
   const again = runCli(args);
