@@ -30,7 +30,7 @@ import { evaluationOptions, resolveTrainConfig, type DeepPartial, type TrainConf
 import { checkFiniteWeights, checkLoss } from './divergence';
 import { EpochTally } from './epoch-tally';
 import { CONTINUE_HINT, TrainingInterruptedError, watchInterrupts, yieldToEventLoop, type InterruptWatch } from './interrupt';
-import { evaluateModel } from './evaluate';
+import { evaluateModel } from '../evaluate/evaluate';
 import { fileSystemHandler } from './fs-io-handler';
 import { WsolOptimizer } from './optimizer';
 import type { StepInfo } from './progress';

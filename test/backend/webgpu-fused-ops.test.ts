@@ -20,10 +20,17 @@ import {
   batchNormTrainReference,
   FUSED_KERNELS,
   hasFusedKernel,
+  localAttention,
+  localAttentionGrad,
+  localAttentionGradReference,
+  localAttentionReference,
+  scaleAdd,
+  scaleAddReference,
   type AdamWHyper,
   type AdamWSlot,
 } from '../../src/backend/fused-ops';
 import { planBatchNorm } from '../../src/backend/webgpu/kernels/batch-norm-train';
+import { MAX_ROWS, middleReduction } from '../../src/backend/webgpu/kernels/reduce-leading-axes';
 import { countDispatches } from '../../src/backend/webgpu/dispatch-count';
 import { useWebgpuKernels } from '../../src/backend/webgpu/kernels/register';
 import { random, relError } from '../helpers/numeric';
@@ -189,4 +196,101 @@ test('training through WsolBatchNormTrain on webgpu: gradients of x, gamma and b
   const backward = countDispatches(() => batchNormTrainGrad({ dy: y, x: inputs.x, gamma: inputs.gamma as tf.Tensor1D, mean, variance, dMean: zeros, dVariance: zeros }, 1e-3));
   assert.equal(backward.dispatches, 2, 'the backward pass is two dispatches');
   tf.dispose([y, mean, variance, zeros, backward.value.dx, backward.value.dGamma, backward.value.dBeta, inputs.x, inputs.gamma, inputs.beta]);
+});
+
+test('reductions over a block of axes before the last are viewed as [before, rows, after]', () => {
+  assert.deepEqual(middleReduction([2, 3, 4, 5], [0, 1, 2], false), { before: 1, rows: 24, after: 5, outShape: [5] });
+  assert.deepEqual(middleReduction([2, 3, 4, 5], [1, 2], true), { before: 2, rows: 12, after: 5, outShape: [2, 1, 1, 5] });
+  assert.deepEqual(middleReduction([2, 3, 4, 5], [-3], false), { before: 2, rows: 3, after: 20, outShape: [2, 4, 5] });
+  assert.equal(middleReduction([2, 3, 4, 5], [3], false), null, 'innermost: the stock kernel needs no transpose');
+  assert.equal(middleReduction([2, 3, 4, 5], [0, 2], false), null, 'not one block of axes');
+});
+
+test('Sum and Mean over leading and middle axes match cpu in one dispatch each, long ones through the stock kernel', async (t) => {
+  const why = await unavailable;
+  if (why) return t.skip(why);
+  const shape = [3, 7, 9, 20];
+  const long = [MAX_ROWS + 4, 3];
+  const cases = () => {
+    const x = tf.add(tf.tensor(random(shape, 31), shape), 1);
+    const y = tf.tensor(random(long, 32), long);
+    return [tf.sum(x, [0, 1, 2]), tf.mean(x, [0, 1, 2], true), tf.sum(x, 1), tf.mean(x, [1, 2]), tf.sum(x, 3), tf.sum(y, 0), tf.mean(y, 0)];
+  };
+  const { cpu, gpu } = await onBoth(cases);
+  assertClose('reductions', gpu, cpu, 1e-5);
+  await tf.setBackend('webgpu');
+  const x = tf.tensor(random(shape, 31), shape);
+  x.dataSync();
+  for (const [what, fn, expected] of [
+    ['sum over [0, 1, 2]', () => tf.sum(x, [0, 1, 2]), 1],
+    ['mean over [1, 2]', () => tf.mean(x, [1, 2]), 1],
+  ] as const) {
+    const r = countDispatches(fn);
+    assert.equal(r.dispatches, expected, `${what}: ${r.dispatches} dispatches`);
+    r.value.dispose();
+  }
+  useWebgpuKernels('stock');
+  const stock = countDispatches(() => tf.sum(x, [0, 1, 2]));
+  assert.equal(stock.dispatches, 2, 'stock tfjs-webgpu transposes, then reduces');
+  stock.value.dispose();
+  useWebgpuKernels('auto');
+  x.dispose();
+});
+
+/** Windowed attention at radius 1 and 2 on maps smaller and larger than the window (border cells included). */
+for (const [shape, radius] of [[[2, 3, 4, 5], 1], [[2, 6, 5, 4], 2]] as const) {
+  test(`WsolLocalAttention and its gradient kernel on webgpu equal the references on cpu, q [${shape}], radius ${radius}`, async (t) => {
+    const why = await unavailable;
+    if (why) return t.skip(why);
+    await tf.setBackend('webgpu');
+    assert.ok(hasFusedKernel(FUSED_KERNELS.localAttention) && hasFusedKernel(FUSED_KERNELS.localAttentionGrad), 'webgpu registers both local-attention kernels');
+    const [n, h, w, d] = shape;
+    const c = 3;
+    const K = (2 * radius + 1) ** 2;
+    const scale = 1 / Math.sqrt(d);
+    const inputs = () => ({
+      q: tf.tensor4d(random([n, h, w, d], 51, 2), [n, h, w, d]),
+      k: tf.tensor4d(random([n, h, w, d], 52, 2), [n, h, w, d]),
+      v: tf.tensor4d(random([n, h, w, c], 53), [n, h, w, c]),
+    });
+    const forward = (fn: typeof localAttention) => () => {
+      const { q, k, v } = inputs();
+      const r = fn(q, k, v, radius, scale);
+      return [r.context, r.weights];
+    };
+    const backward = (fn: typeof localAttentionGrad) => () => {
+      const { q, k, v } = inputs();
+      const weights = localAttentionReference(q, k, v, radius, scale).weights;
+      const g = fn({ dContext: tf.tensor4d(random([n, h, w, c], 54), [n, h, w, c]), dWeights: tf.tensor4d(random([n, h, w, K], 55), [n, h, w, K]), q, k, v, weights }, radius, scale);
+      return [g.dq, g.dk, g.dv];
+    };
+    const reference = { f: (await onBoth(forward(localAttentionReference))).cpu, b: (await onBoth(backward(localAttentionGradReference))).cpu };
+    const fused = { f: (await onBoth(forward(localAttention))).gpu, b: (await onBoth(backward(localAttentionGrad))).gpu };
+    assertClose('local attention [context, weights]', fused.f, reference.f, 2e-5);
+    assertClose('local attention backward [dq, dk, dv]', fused.b, reference.b, 2e-5);
+    await tf.setBackend('webgpu');
+    const x = inputs();
+    [x.q, x.k, x.v].forEach((t) => t.dataSync());
+    const counted = countDispatches(() => localAttention(x.q, x.k, x.v, radius, scale));
+    assert.equal(counted.dispatches, 1, 'the forward pass is one dispatch');
+    tf.dispose([counted.value.context, counted.value.weights, x.q, x.k, x.v]);
+  });
+}
+
+test('WsolScaleAdd on webgpu equals the reference on cpu, in one dispatch', async (t) => {
+  const why = await unavailable;
+  if (why) return t.skip(why);
+  await tf.setBackend('webgpu');
+  assert.ok(hasFusedKernel(FUSED_KERNELS.scaleAdd), 'webgpu registers WsolScaleAdd');
+  const shape = [2, 4, 4, 6];
+  const make = () => [tf.tensor(random(shape, 61), shape), tf.tensor1d([0.37]), tf.tensor(random(shape, 62), shape)] as const;
+  const reference = (await onBoth(() => [scaleAddReference(...make())])).cpu;
+  const fused = (await onBoth(() => [scaleAdd(...make())])).gpu;
+  assertClose('scale-add', fused, reference, 1e-6);
+  await tf.setBackend('webgpu');
+  const [a, s, b] = make();
+  [a, s, b].forEach((x) => x.dataSync());
+  const counted = countDispatches(() => scaleAdd(a, s, b));
+  assert.equal(counted.dispatches, 1);
+  tf.dispose([counted.value, a, s, b]);
 });
