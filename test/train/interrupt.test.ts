@@ -171,7 +171,7 @@ test("a notebook's step loop stops at the next step after SIGINT, with a checkpo
   const dir = path.join(tmp('nb-sigint'), 'run');
   const dataset = partsDataset({ seed: 2, imageSize: 32, sizes: { train: 64, val: 8, test: 8 } });
   const s = await TrainingSession.open(
-    { method: 'cam', epochs: 1, imageSize: 32, batchSize: 8, evalLimit: 8, probes: 0, methodOptions: { tinyWidth: 4, headWidth: 8 } },
+    { method: 'cam', epochs: 1, imageSize: 32, batchSize: 8, evalLimit: 8, probes: 0, methodOptions: { tinyWidth: 4, headWidth: 8 }, backboneInit: 'scratch' },
     { outDir: dir, dataset },
   );
   try {
