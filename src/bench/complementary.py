@@ -105,29 +105,27 @@ class Complementary(nn.Module):
         terms = {"clsA": F.cross_entropy(logit(cams_a), labels), "clsB": F.cross_entropy(logit(cams_b), labels)}
         total = terms["clsA"] + terms["clsB"]
         logits = (logit(cams_a) + logit(cams_b)) / 2
-        target = None
+        target = soft = None
         if L["lambdaFuse"] > 0:
             map_a, map_b = self.loss_maps(cams_a, labels), self.loss_maps(cams_b, labels)
             if L["fuseTarget"] == "union":
-                target = torch.maximum(map_a, map_b).detach()
+                soft = torch.maximum(map_a, map_b).detach()
             else:
                 stride = mask_a.shape[2] // cams_a.shape[2]
                 visible = F.avg_pool2d(mask_a, stride, stride)[:, 0]
-                target = (visible * map_a + (1 - visible) * map_b).detach()
-        # The loss may use the target as a per-image mask; the gate always looks at the soft target.
-        t = L.get("fuseTargetThreshold", 0)
-        loss_target = None if target is None else ((target >= target.amax((1, 2), keepdim=True) * t).float() if t > 0 else target)
+                soft = (visible * map_a + (1 - visible) * map_b).detach()
+            # The gate looks at the soft target; the loss may use its mask at a fraction of each peak.
+            t = L.get("fuseTargetThreshold", 0)
+            target = (soft >= soft.amax((1, 2), keepdim=True) * t).float() if t > 0 else soft
 
         def gate_for(lg):
-            informative = (target.amax((1, 2)) - target.amin((1, 2)) >= 0.05).float()
+            informative = (soft.amax((1, 2)) - soft.amin((1, 2)) >= 0.05).float()
             p_true = torch.softmax(lg, 1)[torch.arange(lg.shape[0]), labels].detach()
             return informative * (p_true >= L["fuseConfidence"]).float()
 
         def fusion(a, b, gate=None):
-            per_image = (a - loss_target).abs().mean((1, 2)) + (b - loss_target).abs().mean((1, 2))
-            if gate is None:
-                return per_image.mean()
-            return (per_image * gate).sum() / gate.sum().clamp(min=1)
+            per_image = (a - target).abs().mean((1, 2)) + (b - target).abs().mean((1, 2))
+            return per_image.mean() if gate is None else (per_image * gate).sum() / gate.sum().clamp(min=1)
 
         fuse = None
         if L["fusion"] == "three-pass":
@@ -137,10 +135,10 @@ class Complementary(nn.Module):
             total = total + terms["clsFull"] * L["lambdaClsFull"]
             if target is not None:
                 gate = gate_for(full_logits)
-                fa, fb = self.loss_maps(full_a, labels), self.loss_maps(full_b, labels)
-                fuse = fusion(fa, fb, gate)
+                maps_a, maps_b = self.loss_maps(full_a, labels), self.loss_maps(full_b, labels)
+                fuse = fusion(maps_a, maps_b, gate)
                 terms["fuseGate"] = gate.mean()
-                terms["fuseGap"] = fusion(fa, fb).detach()
+                terms["fuseGap"] = fusion(maps_a, maps_b).detach()
         elif target is not None:
             gate = gate_for(logits)
             fuse = fusion(map_a, map_b, gate)
