@@ -3,7 +3,7 @@
 synchronisation; median of STEPS after one warm-up step.
 
 Usage: python3 gpu-bench-torch.py SPECS_JSON_LIST STEPS -> one JSON line per net and precision mode:
-"default" (PyTorch's defaults: cuDNN may use TF32 for convolutions) and "fp32" (TF32 off).
+"tf32" (TF32 on for matmul and cuDNN, cudnn.benchmark on, no compile) and "fp32" (TF32 off).
 """
 import json
 import os
@@ -49,9 +49,9 @@ def time_net(spec, steps):
 def main():
     specs, steps = json.loads(sys.argv[1]), int(sys.argv[2])
     torch.backends.cudnn.benchmark = True
-    for mode in ("default", "fp32"):
-        torch.backends.cudnn.allow_tf32 = mode == "default"
-        torch.backends.cuda.matmul.allow_tf32 = False
+    for mode in ("tf32", "fp32"):
+        torch.backends.cudnn.allow_tf32 = mode == "tf32"
+        torch.backends.cuda.matmul.allow_tf32 = mode == "tf32"
         for spec in specs:
             ms = time_net(spec, steps)
             print(json.dumps({"kind": "torch", "net": spec["name"], "mode": mode, "ms": ms, "torch": torch.__version__, "gpu": torch.cuda.get_device_name()}), flush=True)
