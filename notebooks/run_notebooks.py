@@ -114,12 +114,19 @@ class RecordingClient(NotebookClient):
 def execute_rerun(client, nb):
     """Each code cell twice in a row, then every cell once more, in one kernel."""
     code = [(index, cell) for index, cell in enumerate(nb.cells) if cell.cell_type == "code"]
+    count = 0
+
+    def execute(index, cell):
+        nonlocal count
+        count += 1
+        client.execute_cell(cell, index, execution_count=count)
+
     with client.setup_kernel():
         for index, cell in code:
-            client.execute_cell(cell, index)
-            client.execute_cell(cell, index)
+            execute(index, cell)
+            execute(index, cell)
         for index, cell in code:
-            client.execute_cell(cell, index)
+            execute(index, cell)
 
 
 def execute_graded(client, nb):

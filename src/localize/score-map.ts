@@ -164,3 +164,10 @@ export function thresholdList(step: number): number[] {
   const n = Math.ceil(1 / step);
   return Array.from({ length: n }, (_, i) => i * step).filter((t) => t < 1);
 }
+
+/** Extracts channel `k` of an [h, w, K] slice starting at `offset` of NHWC data. */
+export function channelMap(data: Float32Array | Int32Array | Uint8Array, offset: number, h: number, w: number, numClasses: number, k: number): ScoreMap {
+  const out = new Float32Array(h * w);
+  for (let p = 0; p < h * w; p++) out[p] = data[offset + p * numClasses + k];
+  return { width: w, height: h, data: out };
+}

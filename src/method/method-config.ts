@@ -57,6 +57,12 @@ export interface LossConfig {
   /** Optional linear ramp of lambda_fuse over the first steps (0 = none; the confidence gate is the warm-up). */
   fuseWarmupSteps: number;
   /**
+   * 0: the target is the fused map itself. t in (0, 1): the target becomes a per-image mask, 1 where the
+   * fused map is at least t times its own peak and 0 elsewhere, so the term also pulls the background down
+   * (the counter-force a soft target lacks).
+   */
+  fuseTargetThreshold: number;
+  /**
    * Whether the full-image pass back-propagates into the backbone. Off by default: the backbone learns from
    * both branches' cross-entropy, and a forward-only backbone pass keeps ours near 2x CAM's cost per image.
    */
@@ -103,14 +109,15 @@ export const ATTENTION_OPTIONS: OptionTable<AttentionConfig> = {
 };
 
 export const LOSS_OPTIONS: OptionTable<LossConfig> = {
-  lambdaClsFull: { default: 1, description: 'weight of the cross-entropy on the full-image logits', rule: rules.nonNegative },
+  lambdaClsFull: { default: 3, description: 'weight of the cross-entropy on the full-image logits', rule: rules.nonNegative },
   lambdaFuse: { default: 1, description: 'weight of the attention-based fusion loss', rule: rules.nonNegative },
   fusion: { default: 'three-pass', description: 'three-pass (full-image maps pulled to the target) or two-pass', rule: rules.oneOf('three-pass', 'two-pass') },
   fuseTarget: { default: 'mosaic', description: 'mosaic (each branch trusted where it saw pixels) or union (max of both maps)', rule: rules.oneOf('mosaic', 'union') },
   fuseNormalization: { default: 'bounded', description: 'bounded (relu(S) / max(peak, 1)) or minmax, in the loss', rule: rules.oneOf('bounded', 'minmax') },
-  fuseConfidence: { default: 0.5, description: 'an image enters the fusion term once its true class has this probability', rule: rules.from(0, 1) },
+  fuseConfidence: { default: 0.2, description: 'an image enters the fusion term once its true class has this probability', rule: rules.from(0, 1) },
   fuseWarmupSteps: { default: 0, description: 'steps over which lambdaFuse ramps up from 0 (0 = none)', rule: rules.nonNegativeInteger },
-  fullPassTrainsBackbone: { default: false, description: 'whether the full-image pass back-propagates into the backbone', rule: rules.boolean },
+  fuseTargetThreshold: { default: 0.5, description: 'binarise the fusion target per image at this fraction of its peak (0 = soft target)', rule: rules.from(0, 1) },
+  fullPassTrainsBackbone: { default: true, description: 'whether the full-image pass back-propagates into the backbone', rule: rules.boolean },
 };
 
 /**

@@ -43,7 +43,7 @@ const complementary = (variant: ComplementaryVariant): MethodNetwork => ({
 });
 
 const single = (hiding: InputHiding, adl: boolean): MethodNetwork => ({
-  reads: [...(hiding === 'none' ? [] : (['dropout'] as const)), ...(adl ? (['adl'] as const) : [])],
+  reads: [...(hiding === 'none' || hiding === 'cutmix' ? [] : (['dropout'] as const)), ...(adl ? (['adl'] as const) : [])],
   build: (r, c, net) => new SingleBranchModel(c.method, r, { hiding, adl }, c, net),
 });
 
@@ -62,7 +62,7 @@ export const METHODS: Record<string, MethodEntry> = {
     fixed: { attention: { ssamWindow: 0 } },
     ...complementary(BOTH),
   },
-  'ours-no-caam': { description: 'ours without CAAM', role: 'ablation', ...complementary({ caam: false, ssam: true }) },
+  'ours-no-caam': { description: 'ours without CAAM', role: 'ablation', inDefaultRun: true, ...complementary({ caam: false, ssam: true }) },
   'ours-no-ssam': { description: 'ours without SSAM', role: 'ablation', inDefaultRun: true, ...complementary({ caam: true, ssam: false }) },
   'ours-no-fusion': { description: 'ours without the fusion loss (lambda_fuse = 0)', role: 'ablation', inDefaultRun: true, fixed: { loss: { lambdaFuse: 0 } }, ...complementary(BOTH) },
   'ours-two-pass': { description: 'fusion loss without the full-image pass', role: 'ablation', fixed: { loss: { fusion: 'two-pass' } }, ...complementary(BOTH) },
@@ -88,6 +88,7 @@ export const METHODS: Record<string, MethodEntry> = {
   has: { description: 'Hide-and-Seek (Singh & Lee 2017): random grid hiding, p = 0.5', role: 'baseline', fixed: { dropout: HAS_GRID }, ...single('grid', false) },
   acol: { description: "ACoL (Zhang et al. 2018): erase A's discriminative region before classifier B", role: 'baseline', ...acol },
   adl: { description: 'ADL (Choe & Shim 2019): attention-based dropout layers in the backbone', role: 'baseline', ...single('none', true) },
+  cutmix: { description: 'CutMix (Yun et al. 2019): a box from another image pasted in, labels mixed by area (beta 1, p 1, as wsolevaluation)', role: 'baseline', ...single('cutmix', false) },
 };
 
 /** Method ids in registry order, optionally those that `keep` accepts. */

@@ -18,11 +18,14 @@ import { formatProgress, type StepInfo } from '../train/progress';
 import { learningRateAt } from '../train/schedule';
 import type { SnapshotFile } from '../train/snapshot-types';
 import type { TrainingSession } from '../train/trainer';
+import type { BranchCoverageRow } from '../viz/branch-coverage';
 import { liveTrainingHtml, probeMapRows, type LiveCell, type LossPoint } from '../viz/live-view';
 import { decodeRgb, type RgbImage } from '../viz/probe-overlay';
 import { notebookRecipe, recipeDataset, type RecipeName } from './recipes';
 import { epochLine, finishNotebookRun, openNotebookRun, recipeFolder, shownPath, type NotebookRun, type RunData } from './run-or-reuse';
-import { STEP_LOG_FILE } from './run-stamp';
+import type { OutputFolder } from '../common/output-folder';
+import { readBranchCoverage, recordBranchCoverage } from './branch-coverage-run';
+import { STEP_LOG_FILE } from './notebook-folder';
 import type { NotebookSession } from './session';
 
 /** One output redrawn in place. */
@@ -88,10 +91,12 @@ export class LiveTraining {
   private closed = false;
 
   private constructor(
+    /** The run's files (inside the folder the notebook named). */
     readonly outDir: string,
     readonly config: TrainConfig,
     private readonly data: RunData,
     private session: TrainingSession | null,
+    private output: OutputFolder | null,
     private finished: NotebookRun | null,
     private readonly losses: LossPoint[],
     readonly totalSteps: number,
@@ -105,24 +110,30 @@ export class LiveTraining {
    * Opens the run in `outDir`: the finished run with the same settings is loaded, one that stopped
    * part-way continues from its checkpoint, anything else starts afresh (see openNotebookRun).
    */
-  static async open(outDir: string, partial: Partial<TrainConfig>, data: RunData & { display?: () => LiveDisplay }): Promise<LiveTraining> {
+  static async open(folder: string, partial: Partial<TrainConfig>, data: RunData & { display?: () => LiveDisplay }): Promise<LiveTraining> {
     const config = resolveTrainConfig(partial);
-    const opened = await openNotebookRun(outDir, config, data);
-    const logFile = path.join(outDir, STEP_LOG_FILE);
+    const opened = await openNotebookRun(folder, config, data);
+    const runDir = opened.kind === 'reused' ? opened.run.outDir : opened.session.outDir;
+    const logFile = path.join(runDir, STEP_LOG_FILE);
     const saved = fs.existsSync(logFile) ? readJson<LossPoint[]>(logFile) : [];
     const display = data.display ?? kernelDisplay;
     if (opened.kind === 'reused') {
       const { history } = opened.run;
       const total = history.at(-1)?.steps ?? 0;
-      return new LiveTraining(outDir, config, data, null, opened.run, saved, total, history.length ? Math.round(total / config.epochs) : 0, display);
+      return new LiveTraining(runDir, config, data, null, null, opened.run, saved, total, history.length ? Math.round(total / config.epochs) : 0, display);
     }
     const s = opened.session;
-    return new LiveTraining(outDir, config, data, s, null, saved.filter((p) => p.step <= s.progress.step), s.totalSteps, s.stepsPerEpoch, display);
+    return new LiveTraining(runDir, config, data, s, opened.output, null, saved.filter((p) => p.step <= s.progress.step), s.totalSteps, s.stepsPerEpoch, display);
   }
 
   /** The dataset the run trains on. */
   get dataset(): RunData['dataset'] {
     return this.data.dataset;
+  }
+
+  /** The branches' validation coverage per epoch (empty for single-branch methods). */
+  get branchCoverage(): BranchCoverageRow[] {
+    return readBranchCoverage(this.outDir);
   }
 
   /** Steps done so far. */
@@ -179,12 +190,14 @@ export class LiveTraining {
         if (!info) {
           if (s.done) break;
           this.epochLines.push(epochLine(await s.finishEpoch())); // the epoch ran out of batches
+          await recordBranchCoverage(s);
           continue;
         }
         this.lastInfo = info;
         this.losses.push({ step: info.step, loss: info.loss });
         if (info.stepInEpoch === info.stepsPerEpoch) {
           this.epochLines.push(epochLine(await s.finishEpoch()));
+          await recordBranchCoverage(s);
           this.saveLosses();
         }
         await this.draw(display);
@@ -195,8 +208,9 @@ export class LiveTraining {
         this.saveLosses();
         note = `Interrupted at step ${s.progress.step}: a checkpoint is saved; run a training cell again to continue from here.`;
       } else if (s.done) {
-        this.finished = await finishNotebookRun(s, this.data.dataKey);
+        this.finished = await finishNotebookRun(s, this.output!);
         this.session = null;
+        this.output = null;
         this.saveLosses();
         note = `Finished: ${this.totalSteps} steps; the model is saved in ${shownPath(this.outDir)}.`;
         if (steps !== undefined && from + steps > this.totalSteps) note += ' ' + pastPlanNote(this.config, this.totalSteps, this.stepsPerEpoch, from + steps - this.totalSteps);
@@ -230,6 +244,8 @@ export class LiveTraining {
         this.saveLosses();
       } finally {
         s.close();
+        this.output?.close();
+        this.output = null;
         s.model.net.dispose();
       }
     });

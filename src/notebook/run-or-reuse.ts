@@ -1,7 +1,7 @@
 /**
- * Training from a notebook: a run folder per recipe, reused when a finished run with the same
+ * Training from a notebook: a folder per recipe, reused when a finished run with the same
  * settings is there (so re-running a notebook does not train again), resumed when the same run
- * stopped part-way, and emptied for new settings only when the notebook made it.
+ * stopped part-way, replaced for new settings only when a notebook run made it (see notebook-folder.ts).
  */
 import * as fs from 'fs';
 import * as path from 'path';
@@ -10,11 +10,14 @@ import type { Dataset } from '../data/dataset';
 import type { LocalizationMetrics } from '../localize/localization-evaluator';
 import type { WsolModel } from '../method/wsol-model';
 import { resolveTrainConfig, type TrainConfig } from '../train/config';
+import { formatEpoch } from '../train/progress';
 import { RUN_FILES } from '../train/run-folder';
 import type { EpochRecord, SnapshotFile } from '../train/snapshot-types';
 import { loadRunModel, TrainingSession, type TrainCallbacks } from '../train/trainer';
 import { notebookRecipe, recipeDataset, type RecipeName } from './recipes';
-import { clearForNewRun, folderInUse, lockWhenFree, readStamp, reusableRun, sameRun, sleep, writeStamp, type RunStamp } from './run-stamp';
+import type { OutputFolder } from '../common/output-folder';
+import { recordBranchCoverage } from './branch-coverage-run';
+import { openNotebookFolder, readStamp, writeStamp } from './notebook-folder';
 import type { NotebookSession } from './session';
 
 export interface NotebookRun {
@@ -53,63 +56,66 @@ export function finishedRun(outDir: string, model: WsolModel, config: TrainConfi
   };
 }
 
-export type OpenedRun = { kind: 'reused'; run: NotebookRun; stamp: RunStamp } | { kind: 'session'; session: TrainingSession };
+export type OpenedRun =
+  | { kind: 'reused'; run: NotebookRun }
+  | { kind: 'session'; session: TrainingSession; output: OutputFolder };
 
 /**
- * Loads the finished run in `outDir` when its settings and data match, else opens a training
- * session there: resuming the same run when it stopped part-way, starting afresh otherwise (the
- * folder emptied only when the notebook made it). Waits while another process trains into it.
+ * Loads the finished run in `folder` when its settings and data match, else opens a training
+ * session there: resuming the same run when it stopped part-way, starting afresh otherwise.
+ * Waits while another process trains into it; refuses a folder the notebook did not make.
  */
-export async function openNotebookRun(outDir: string, config: TrainConfig, data: RunData): Promise<OpenedRun> {
-  for (;;) {
-    const release = await lockWhenFree(outDir);
-    try {
-      const stamp = reusableRun(outDir, config, data.dataKey);
-      if (stamp) {
-        const { model } = await loadRunModel(outDir);
-        return { kind: 'reused', run: finishedRun(outDir, model, config, true, stamp.trainSeconds), stamp };
-      }
-      const current = readStamp(outDir);
-      const resumable = process.env.WSOL_RETRAIN !== '1' && sameRun(current, config, data.dataKey) && current.finished === false;
-      if (!resumable) clearForNewRun(outDir);
-    } finally {
-      release();
+export async function openNotebookRun(folder: string, config: TrainConfig, data: RunData): Promise<OpenedRun> {
+  const { output, runDir, finished } = await openNotebookFolder(folder, config, data.dataKey);
+  try {
+    if (finished) {
+      const { model } = await loadRunModel(runDir);
+      output.close();
+      return { kind: 'reused', run: finishedRun(runDir, model, config, true, readStamp(runDir)?.trainSeconds ?? 0) };
     }
+    const session = await TrainingSession.open(config, { outDir: runDir, dataset: data.dataset, callbacks: data.callbacks, resume: 'if-present' });
     try {
-      const session = await TrainingSession.open(config, { outDir, dataset: data.dataset, callbacks: data.callbacks, resume: 'if-present' });
-      const current = readStamp(outDir);
-      if (!sameRun(current, config, data.dataKey)) writeStamp(outDir, { train: config, dataKey: data.dataKey, finished: false, trainSeconds: 0 });
-      return { kind: 'session', session };
+      if (session.progress.step === 0) await recordBranchCoverage(session); // the untrained start, epoch 0
     } catch (err) {
-      if (!folderInUse(err)) throw err;
-      await sleep(200); // another kernel took the folder meanwhile: look again once it is done
+      session.close();
+      session.model.net.dispose();
+      throw err;
     }
+    return { kind: 'session', session, output };
+  } catch (err) {
+    output.close();
+    throw err;
   }
 }
 
-/** Marks a session's run finished (saves the model and metrics) and closes the session. */
-export async function finishNotebookRun(session: TrainingSession, dataKey: string, earlierSeconds = 0): Promise<NotebookRun> {
+/** Saves the final model and metrics, marks the folder's run complete and closes the session. */
+export async function finishNotebookRun(session: TrainingSession, output: OutputFolder, earlierSeconds = 0): Promise<NotebookRun> {
   await session.finish();
   const trainSeconds = earlierSeconds + (Date.now() - session.startedAt) / 1000;
-  writeStamp(session.outDir, { train: session.config, dataKey, finished: true, trainSeconds });
+  writeStamp(session.outDir, { trainSeconds });
   session.close();
+  output.finish();
   return finishedRun(session.outDir, session.model, session.config, false, trainSeconds);
 }
 
 /**
- * Trains into `outDir`, or loads the finished run already there when it was made with the same
- * config and data (set WSOL_RETRAIN=1 to always train).
+ * Trains into `folder`, or loads the finished run already there when it was made with the same
+ * config and data (set WSOL_RETRAIN=1 to always train). The run's files are in `run.outDir`.
  */
-export async function trainOrReuse(outDir: string, partial: Partial<TrainConfig>, data: RunData): Promise<NotebookRun> {
+export async function trainOrReuse(folder: string, partial: Partial<TrainConfig>, data: RunData): Promise<NotebookRun> {
   const config = resolveTrainConfig(partial);
-  const opened = await openNotebookRun(outDir, config, data);
+  const opened = await openNotebookRun(folder, config, data);
   if (opened.kind === 'reused') return opened.run;
-  const { session } = opened;
+  const { session, output } = opened;
   try {
-    while (!session.done) await session.runEpoch();
-    return await finishNotebookRun(session, data.dataKey);
+    while (!session.done) {
+      await session.runEpoch();
+      await recordBranchCoverage(session);
+    }
+    return await finishNotebookRun(session, output);
   } catch (err) {
     session.close();
+    output.close();
     session.model.net.dispose();
     throw err;
   }
@@ -140,9 +146,8 @@ export async function recipeRun(
   return { ...run, dataset };
 }
 
-/** One line for a finished epoch. */
-export const epochLine = (r: EpochRecord): string =>
-  `epoch ${r.epoch}: loss ${r.loss.toFixed(3)}, val Top-1 Cls ${r.valTop1Cls.toFixed(1)}%, GT-known Loc ${r.valGtKnownLoc.toFixed(1)}%, MaxBoxAccV2 ${r.valMaxBoxAccV2.toFixed(1)}% (${r.seconds.toFixed(0)} s)`;
+/** One line for a finished epoch (the same line as wsol train's). */
+export const epochLine = (r: EpochRecord): string => formatEpoch(r);
 
 /** Callbacks that print one line per epoch. */
 export function epochPrinter(prefix = ''): TrainCallbacks {

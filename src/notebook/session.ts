@@ -6,7 +6,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { initBackend, type BackendInfo } from '../backend/select';
 import { QUICK_BANNER } from '../viz/findings';
-import { plotlyLoaderHtml, resetFigureSession, showHtml } from '../viz/notebook-display';
+import { codeStyleHtml, plotlyLoaderHtml, resetFigureSession, showHtml } from '../viz/notebook-display';
 
 export interface NotebookSession {
   /** WSOL_QUICK=1: every run shrinks to seconds (tests, a first look). */
@@ -28,7 +28,9 @@ export async function notebookSetup(name: string, options: { trains?: boolean; f
   const outDir = path.join(process.env.WSOL_NOTEBOOK_OUT ?? 'out', name);
   fs.mkdirSync(outDir, { recursive: true });
   console.log(`backend: ${backend.choice}${quick ? ' (quick mode)' : ''}; outputs in ${path.isAbsolute(outDir) ? outDir : `notebooks/${outDir}`}/`);
-  if (options.figures !== false && showHtml(plotlyLoaderHtml()) !== undefined) resetFigureSession(); // not in a kernel: nothing was loaded
+  if (options.figures !== false) {
+    if (showHtml(codeStyleHtml() + plotlyLoaderHtml()) !== undefined) resetFigureSession(); // not in a kernel: nothing was loaded
+  } else showHtml(codeStyleHtml());
   if (quick && options.trains !== false) {
     showHtml(`<div style="border:2px solid #d62728;padding:8px;background:#fff4f4"><b>Quick mode.</b> ${QUICK_BANNER}</div>`);
   }

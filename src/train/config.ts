@@ -2,7 +2,7 @@
 import type { MethodOptions } from '../method/method-options';
 import { checkMethodOptions } from '../method/registry';
 import { DEFAULT_CAM_THRESHOLD } from '../localize/score-map';
-import type { EvaluateOptions } from './evaluate';
+import type { EvaluateOptions } from '../evaluate/evaluate';
 import { DEFAULT_OPTIMIZER, type OptimizerConfig } from './optimizer';
 import { DEFAULT_SCHEDULE, type ScheduleConfig } from './schedule';
 
@@ -34,6 +34,12 @@ export interface TrainConfig {
   locThreshold: number;
   /** Optional Keras VGG16 "notop" HDF5 weights for the vgg16 backbone. */
   pretrainedWeights: string | null;
+  /**
+   * How the tiny backbone starts: 'pretrained' (the weights shipped with the package, made by `wsol
+   * pretrain` on Fashion-MNIST train items; every method, as WSOL papers start from ImageNet) or
+   * 'scratch' (seeded random weights). A path to a `wsol pretrain` manifest loads those weights instead.
+   */
+  backboneInit: string;
 }
 
 export const DEFAULT_TRAIN_CONFIG: TrainConfig = {
@@ -54,6 +60,7 @@ export const DEFAULT_TRAIN_CONFIG: TrainConfig = {
   coverageThreshold: 0.5,
   locThreshold: DEFAULT_CAM_THRESHOLD,
   pretrainedWeights: null,
+  backboneInit: 'pretrained',
 };
 
 /** Upper bounds that turn a typo (`--epochs 1e20`) into an error instead of a run that never ends. */
@@ -104,6 +111,7 @@ export function resolveTrainConfig(partial: DeepPartial<TrainConfig> = {}): Trai
   for (const f of ['coverageThreshold', 'locThreshold'] as const) {
     if (!(c[f] >= 0 && c[f] < 1)) throw new Error(`train config: ${f} must be in [0, 1), got ${c[f]}`);
   }
+  if (typeof c.backboneInit !== 'string' || c.backboneInit === '') throw new Error(`train config: backboneInit must be pretrained, scratch or a weights manifest path, got ${String(c.backboneInit)}`);
   if (c.backbone !== 'tiny' && c.backbone !== 'vgg16') {
     throw new Error(`train config: backbone must be tiny or vgg16, got ${String(c.backbone)}`);
   }

@@ -11,6 +11,8 @@ export interface PartialEpoch {
   correct: number;
   seen: number;
   termSums: Record<string, number>;
+  /** Images behind each term's sum (absent in checkpoints of older runs: every term then covers `seen`). */
+  termSeen?: Record<string, number>;
   seconds: number;
 }
 
@@ -22,6 +24,8 @@ export class EpochTally {
   private correct: number;
   private seen: number;
   private readonly termSums: Record<string, number>;
+  /** Images behind each term's sum: terms measured on some steps only (fuseGradShare) average over those. */
+  private readonly termSeen: Record<string, number>;
 
   private readonly secondsBefore: number;
 
@@ -35,12 +39,13 @@ export class EpochTally {
     this.correct = before?.correct ?? 0;
     this.seen = before?.seen ?? 0;
     this.termSums = { ...(before?.termSums ?? {}) };
+    this.termSeen = { ...(before?.termSeen ?? Object.fromEntries(Object.keys(this.termSums).map((k) => [k, this.seen]))) };
     this.secondsBefore = before?.seconds ?? 0;
   }
 
   /** The sums so far, to save with a mid-epoch checkpoint. */
   partial(): PartialEpoch {
-    return { steps: this.stepInEpoch, lossSum: this.lossSum, correct: this.correct, seen: this.seen, termSums: { ...this.termSums }, seconds: this.secondsBefore + (Date.now() - this.started) / 1000 };
+    return { steps: this.stepInEpoch, lossSum: this.lossSum, correct: this.correct, seen: this.seen, termSums: { ...this.termSums }, termSeen: { ...this.termSeen }, seconds: this.secondsBefore + (Date.now() - this.started) / 1000 };
   }
 
   /** Whether the next batch was already trained on before an interruption. */
@@ -58,14 +63,17 @@ export class EpochTally {
     this.lossSum += r.loss * n;
     this.seen += n;
     if (Number.isFinite(r.correct)) this.correct += r.correct;
-    for (const [k, v] of Object.entries(r.terms)) this.termSums[k] = (this.termSums[k] ?? 0) + v * n;
+    for (const [k, v] of Object.entries(r.terms)) {
+      this.termSums[k] = (this.termSums[k] ?? 0) + v * n;
+      this.termSeen[k] = (this.termSeen[k] ?? 0) + n;
+    }
   }
 
   /** The record of epoch `epoch` (1-based), ended at global step `steps`, with its validation metrics. */
   record(epoch: number, steps: number, metrics: LocalizationMetrics): EpochRecord {
     const seconds = this.secondsBefore + (Date.now() - this.started) / 1000;
     const terms: Record<string, number> = {};
-    for (const [k, v] of Object.entries(this.termSums)) terms[k] = v / Math.max(1, this.seen);
+    for (const [k, v] of Object.entries(this.termSums)) terms[k] = v / Math.max(1, this.termSeen[k] ?? 0);
     return {
       epoch,
       steps,

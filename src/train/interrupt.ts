@@ -13,6 +13,9 @@ const SIGNALS: StopSignal[] = ['SIGINT', 'SIGTERM'];
 /** The exit status of a process ended by `signal` (128 + its number), as a shell reports it. */
 export const SIGNAL_EXIT_CODE: Record<StopSignal, number> = { SIGINT: 130, SIGTERM: 143 };
 
+/** How a stopped run goes on: `wsol train` asks for --resume, `wsol reproduce` and notebooks resume by themselves. */
+export const CONTINUE_HINT = 'to continue, run the same command again (wsol train: add --resume)';
+
 /** Thrown by a session's step after a signal stopped it; the checkpoint is saved by then. */
 export class TrainingInterruptedError extends Error {
   readonly exitCode: number;
@@ -22,7 +25,7 @@ export class TrainingInterruptedError extends Error {
     readonly epoch: number,
     readonly step: number,
   ) {
-    super(`training stopped by ${signal} at epoch ${epoch}, step ${step}; checkpoint ${checkpoint} (continue with --resume)`);
+    super(`training stopped by ${signal} at epoch ${epoch}, step ${step}; checkpoint ${checkpoint} (${CONTINUE_HINT})`);
     this.name = 'TrainingInterruptedError';
     this.exitCode = SIGNAL_EXIT_CODE[signal];
   }

@@ -18,7 +18,7 @@ import { openDataset } from '../data/datasets';
 import type { LocalizationMetrics } from '../localize/localization-evaluator';
 import { ablations, comparedMethods, METHODS } from '../method/registry';
 import { evaluationOptions, type DeepPartial, type TrainConfig } from './config';
-import { evaluateModel } from './evaluate';
+import { evaluateModel } from '../evaluate/evaluate';
 import { METRIC_FIELDS, RESULTS_VERSION, readResultsFile, resolvedSettings, settingsHash, settingsOf, type ResultRow, type ResultsFile, type ResultsShard } from './results-file';
 import { orderRows } from './results-set';
 import { resultsMarkdown } from './results-table';

@@ -29,8 +29,8 @@ import { latestCheckpoint, saveCheckpoint, type TrainingProgress } from './check
 import { evaluationOptions, resolveTrainConfig, type DeepPartial, type TrainConfig } from './config';
 import { checkFiniteWeights, checkLoss } from './divergence';
 import { EpochTally } from './epoch-tally';
-import { TrainingInterruptedError, watchInterrupts, yieldToEventLoop, type InterruptWatch } from './interrupt';
-import { evaluateModel } from './evaluate';
+import { CONTINUE_HINT, TrainingInterruptedError, watchInterrupts, yieldToEventLoop, type InterruptWatch } from './interrupt';
+import { evaluateModel } from '../evaluate/evaluate';
 import { fileSystemHandler } from './fs-io-handler';
 import { WsolOptimizer } from './optimizer';
 import type { StepInfo } from './progress';
@@ -327,7 +327,7 @@ export class TrainingSession {
     this.snapshots.save();
     checkFiniteWeights(this.model.net, `epoch ${this.epoch + 1}, step ${p.step}`, latestCheckpoint(this.outDir));
     const dir = await saveCheckpoint(this.outDir, this.model.net, this.optimizer, p);
-    this.callbacks.onLog?.(`stopped at epoch ${this.epoch + 1}, step ${p.step}; checkpoint ${dir} (continue with --resume)`);
+    this.callbacks.onLog?.(`stopped at epoch ${this.epoch + 1}, step ${p.step}; checkpoint ${dir} (${CONTINUE_HINT})`);
     return dir;
   }
 

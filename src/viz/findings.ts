@@ -233,3 +233,39 @@ export function fusionTargetFinding(target: RegionAgreement): string {
 
 /** Markdown for a findings list under a heading. */
 export const findingsMarkdown = (title: string, lines: string[]): string => `### ${title}\n\n${lines.map((l) => `- ${l}`).join('\n')}\n`;
+
+const median = (v: number[]) => {
+  const s = [...v].sort((a, b) => a - b);
+  return s.length === 0 ? NaN : s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
+};
+
+/** Over a whole split: how often each kind of box occurs, and what that says about the part-only failure. */
+export function splitBoxFindings(boxes: BoxStats[], threshold: number, learned: boolean): string[] {
+  const n = boxes.length;
+  if (n === 0) return ['No image was evaluated.'];
+  const share = (v: BoxVerdict) => boxes.filter((b) => boxVerdict(b) === v).length / n;
+  const failed = 1 - share('localised');
+  const out = [
+    `Over ${n} validation images at threshold ${threshold}: ${VERDICTS.map((v) => `${pct(share(v))} ${VERDICT_WORDS[v]}`).join(', ')}.`,
+    `The median box is ${median(boxes.map((b) => b.areaRatio)).toFixed(2)} of its object's box (median IoU ${median(boxes.map((b) => b.iou)).toFixed(2)}).`,
+  ];
+  if (!learned) out.push('The classifier is at or near chance, so these boxes say nothing yet about where CAM looks.');
+  else if (share('part') >= 0.25) out.push(`So the part-only failure is real in this run: on ${pct(share('part'))} of the images the box sits on the object but covers less than half of it (${pct(failed)} fail in all).`);
+  else if (failed >= 0.25) out.push(`So ${pct(failed)} of the boxes fail, but mostly not by shrinking to a part (${pct(share('part'))} do): look at the chosen images below to see how they fail.`);
+  else out.push(`So at this threshold the boxes are mostly right (${pct(1 - failed)} localised); the part-only failure is rare in this run (${pct(share('part'))}).`);
+  return out;
+}
+
+/** Whether the two branches find different parts: what the union adds over the better branch. */
+export function branchCoverageFindings(c: { recallA: number; recallB: number; recallUnion: number; overlap: number }, threshold: number, images: number, learned: boolean): string[] {
+  const better = Math.max(c.recallA, c.recallB);
+  const gain = c.recallUnion - better;
+  const measured = `On the full image, over ${images} validation images at threshold ${threshold}: A's region covers ${pct(c.recallA)} of the object, B's ${pct(c.recallB)}, the two together ${pct(c.recallUnion)}; A's and B's regions overlap with IoU ${pct(c.overlap)}.`;
+  if (!learned) return [measured, 'The classifier is at or near chance, so these are regions of untrained maps: they say nothing yet about whether the branches learned different parts.'];
+  return [
+    measured,
+    gain >= 0.1
+      ? `The union covers ${(100 * gain).toFixed(0)} points more of the object than the better branch alone: the branches do find different parts.`
+      : `The union adds only ${(100 * gain).toFixed(0)} points over the better branch: the two branches mostly cover the same region${c.overlap >= 0.5 ? ' (their regions overlap heavily)' : ''}, so the complementary training has not split the object between them.`,
+  ];
+}

@@ -3,6 +3,7 @@
  * maps) and the attention-evolution slider drawn over the probe image.
  */
 import type { SnapshotFile } from '../train/snapshot-types';
+import { jet } from './colormap';
 import type { FigureSpec } from './figures';
 import { decodeRgb, maskedImage, pngDataUrl, probeOverlayPng, scoreMapOf, type ProbeOverlayOptions, type RgbImage } from './probe-overlay';
 
@@ -19,7 +20,21 @@ const axisName = (i: number) => (i === 1 ? '' : String(i));
  * rows x columns of images, each in its own square subplot, with column titles on top and row
  * labels on the left. `cellPx` is the drawn size of one image.
  */
-export function imageGrid(rows: { label: string; cells: GridCell[] }[], columnTitles: string[], options: { title?: string; cellPx?: number } = {}): FigureSpec {
+/** The overlays' colormap as a plotly colorscale (11 stops of the same jet the PNGs use). */
+export const JET_COLORSCALE: [number, string][] = Array.from({ length: 11 }, (_, i) => [i / 10, `rgb(${jet(i / 10).join(',')})`]);
+
+/**
+ * An invisible heatmap whose only visible part is a colour bar: what the overlays' colours mean
+ * (map value 0 to 1, min-max normalised per image).
+ */
+export function colorBarTrace(title = 'map value'): Record<string, unknown> {
+  return {
+    type: 'heatmap', z: [[0, 1]], colorscale: JET_COLORSCALE, zmin: 0, zmax: 1, opacity: 0, hoverinfo: 'skip', xaxis: 'x', yaxis: 'y',
+    showscale: true, colorbar: { title: { text: title, side: 'right' }, thickness: 12, len: 0.8, x: 1.01 },
+  };
+}
+
+export function imageGrid(rows: { label: string; cells: GridCell[] }[], columnTitles: string[], options: { title?: string; cellPx?: number; colorBar?: boolean } = {}): FigureSpec {
   const nRows = rows.length;
   const nCols = Math.max(columnTitles.length, ...rows.map((r) => r.cells.length));
   if (nRows === 0 || nCols === 0) throw new Error('imageGrid: no images');
@@ -48,15 +63,20 @@ export function imageGrid(rows: { label: string; cells: GridCell[] }[], columnTi
     }
   });
   layout.annotations = annotations;
+  if (options.colorBar !== false) {
+    data.push(colorBarTrace());
+    layout.width = Number(layout.width) + 70;
+    layout.margin = { ...(layout.margin as object), r: 80 };
+  }
   return { data, layout };
 }
 
 const PANELS = [
-  ['maskA', 'image A (grey: hidden)'],
-  ['branchA', 'branch A on image A'],
-  ['branchB', 'branch B on image B'],
-  ['fused', 'fusion target T'],
-  ['full', 'full image (inference)'],
+  ['maskA', 'image A<br>(grey: hidden)'],
+  ['branchA', 'branch A<br>on image A'],
+  ['branchB', 'branch B<br>on image B'],
+  ['fused', 'fusion<br>target T'],
+  ['full', 'full image<br>(inference)'],
 ] as const;
 
 type PanelKey = (typeof PANELS)[number][0];
@@ -97,8 +117,8 @@ export async function attentionOverImage(file: SnapshotFile, probeIndex = 0, opt
     title: `Probe ${probe.id} (${probe.className}): green = ground truth, red = predicted box`,
     cellPx: 170,
   });
-  grid.layout.margin = { l: 10, r: 10, t: 70, b: 90 };
-  grid.layout.height = 330;
+  grid.layout.margin = { l: 10, r: 90, t: 90, b: 100 };
+  grid.layout.height = 350;
   const go = (names: string[] | null, duration: number) => [names, { mode: 'immediate', frame: { duration, redraw: true }, transition: { duration: 0 } }];
   const frames = all.map((srcs, k) => ({ name: label(k), data: srcs.map((source) => ({ type: 'image', source })), traces: srcs.map((_, i) => i) }));
   grid.layout.updatemenus = [
@@ -114,6 +134,6 @@ export async function attentionOverImage(file: SnapshotFile, probeIndex = 0, opt
       ],
     },
   ];
-  grid.layout.sliders = [{ active: last, x: 0.15, len: 0.85, y: -0.02, currentvalue: { prefix: 'snapshot: ' }, steps: frames.map((f) => ({ label: f.name, method: 'animate', args: go([f.name], 0) })) }];
+  grid.layout.sliders = [{ active: last, x: 0.15, len: 0.8, y: -0.02, pad: { r: 40, t: 10 }, currentvalue: { prefix: 'snapshot: ' }, steps: frames.map((f) => ({ label: f.name, method: 'animate', args: go([f.name], 0) })) }];
   return { ...grid, frames };
 }

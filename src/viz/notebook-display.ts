@@ -45,6 +45,12 @@ export function plotlyBundle(): string {
   return bundleCache;
 }
 
+/** Code cells wrap long lines (nbconvert's lab and classic templates, and Jupyter's own editors). */
+export const WRAP_CODE_CSS = '.jp-InputArea-editor .highlight pre, .input_area .highlight pre { white-space: pre-wrap; overflow-wrap: anywhere; }';
+
+/** A style block: long code lines wrap instead of running off the page in the HTML export (and in the notebook). */
+export const codeStyleHtml = (): string => `<style>${WRAP_CODE_CSS}</style>`;
+
 /** The plotly bundle as an output of its own (the notebook's first cell shows it). */
 export function plotlyLoaderHtml(): string {
   plotlyEmbedded = true;

@@ -35,9 +35,11 @@ export function lossTermsFigure(history: EpochRecord[], lambda: { step: number; 
 }
 
 /** One accuracy-vs-threshold curve per method on one set of axes (e.g. GT-known, mean over seeds). */
-export function thresholdSweepsFigure(series: { method: string; thresholds: number[]; accuracy: number[] }[], yTitle = 'GT-known accuracy % (IoU >= 0.5)'): FigureSpec {
+export function thresholdSweepsFigure(series: { method: string; thresholds: number[]; accuracy: number[] }[], yTitle = 'GT-known accuracy % (IoU >= 0.5)', fixedThreshold?: number): FigureSpec {
+  // The fixed threshold is a trace (not a layout shape) so that the legend names it.
+  const fixed = fixedThreshold === undefined ? [] : [{ type: 'scatter', mode: 'lines', name: `fixed threshold ${fixedThreshold}`, x: [fixedThreshold, fixedThreshold], y: [0, 100], line: { dash: 'dot', color: 'grey' }, hoverinfo: 'name' }];
   return {
-    data: series.map((s) => ({ type: 'scatter', mode: 'lines', name: s.method, x: s.thresholds, y: s.accuracy })),
+    data: [...series.map((s) => ({ type: 'scatter', mode: 'lines', name: s.method, x: s.thresholds, y: s.accuracy })), ...fixed],
     layout: {
       title: { text: 'Every method\'s threshold sweep' },
       xaxis: { title: { text: 'threshold on the normalised map' }, range: [0, 1] },

@@ -51,10 +51,11 @@ test('train(n) runs n steps redrawn in one display, a second call continues, the
   const second = await live.train(10);
   assert.deepEqual([second.from, second.to], [5, 8]);
   assert.ok(live.done);
-  assert.equal(second.note, `Finished: 8 steps; the model is saved in ${dir}. ${pastPlanNote(resolveTrainConfig(tiny), 8, 4, 7)}`);
+  assert.equal(second.note, `Finished: 8 steps; the model is saved in ${live.outDir}. ${pastPlanNote(resolveTrainConfig(tiny), 8, 4, 7)}`);
   assert.match(second.note!, /7 of the steps asked for did not run/);
   assert.ok(rec.updates.filter((u) => u.display === 1).every((u, i, a) => i === 0 || u.step >= a[i - 1].step));
-  assert.ok(fs.existsSync(path.join(dir, 'model', 'model.json')));
+  assert.ok(fs.existsSync(path.join(live.outDir, 'model', 'model.json')));
+  assert.equal(path.dirname(live.outDir), dir, 'the run lives inside the folder the notebook named');
   // Past the plan: nothing runs, and the note's learning rate is the schedule's value past the end.
   const third = await live.train(3);
   assert.deepEqual([third.from, third.to], [8, 8]);
@@ -65,6 +66,10 @@ test('train(n) runs n steps redrawn in one display, a second call continues, the
   assert.match(third.note!, /cosine schedule keeps the learning rate at its last value, 0\.00+, so more steps would not change the weights/);
   const run = await live.result();
   assert.equal(run.history.length, 2);
+  // The branches' coverage was recorded before training and after each epoch, over the validation images.
+  const coverage = live.branchCoverage;
+  assert.deepEqual(coverage.map((r) => [r.epoch, r.step, r.images]), [[0, 0, 8], [1, 4, 8], [2, 8, 8]]);
+  for (const r of coverage) assert.ok(r.recallUnion >= Math.max(r.recallA, r.recallB) - 1e-12 && r.overlap >= 0 && r.overlap <= 1, JSON.stringify(r));
   run.model.net.dispose();
   assert.equal(tf.memory().numTensors, tensorsBefore, 'no tensor left behind');
   // Reopened: the finished run is loaded, and drawn with its losses.
@@ -102,7 +107,7 @@ test('a real SIGINT stops training within two steps with a checkpoint, and the n
   assert.equal(r.interrupted, true);
   assert.ok(r.to >= sentAt && r.to <= sentAt + 2, `stopped at step ${r.to}, signal after step ${sentAt}`);
   assert.match(r.note!, new RegExp(`Interrupted at step ${r.to}: a checkpoint is saved`));
-  assert.ok(fs.readdirSync(path.join(dir, 'checkpoints')).some((c) => new RegExp(`-s0*${r.to}$`).test(c)), 'a checkpoint at the step it stopped');
+  assert.ok(fs.readdirSync(path.join(live.outDir, 'checkpoints')).some((c) => new RegExp(`-s0*${r.to}$`).test(c)), 'a checkpoint at the step it stopped');
   const next = await live.train(2);
   assert.deepEqual([next.from, next.to, next.interrupted], [r.to, r.to + 2, false]);
   await live.close();

@@ -28,7 +28,9 @@ test('a finished run with the same settings is reused; other settings or data tr
   assert.deepEqual(logits(again.model), logits(first.model), 'the loaded model is the trained one');
   assert.equal((await trainOrReuse(dir, tiny, { dataset, dataKey: 'b' })).reused, false, 'other data');
   assert.equal((await trainOrReuse(dir, { ...tiny, seed: 2 }, { dataset, dataKey: 'b' })).reused, false, 'other settings');
-  assert.deepEqual(fs.readdirSync(path.dirname(dir)).sort(), ['run'], 'one folder, no lock left behind');
+  assert.deepEqual(fs.readdirSync(path.dirname(dir)).sort(), ['run'], 'one folder');
+  assert.deepEqual(fs.readdirSync(dir).filter((e) => e.endsWith('.lock')), [], 'no lock left behind');
+  assert.equal(fs.readdirSync(dir).filter((e) => e.startsWith('run-')).length, 1, 'runs of other settings were replaced, not piled up');
   x.dispose();
 });
 
@@ -38,15 +40,14 @@ test('two runs into one folder at once: the second waits and reuses the first', 
   const dataset = partsDataset({ sizes });
   const [a, b] = await Promise.all([trainOrReuse(dir, tiny, { dataset, dataKey: 'k' }), trainOrReuse(dir, tiny, { dataset, dataKey: 'k' })]);
   assert.deepEqual([a.reused, b.reused].sort(), [false, true]);
-  // A lock left by a process that no longer exists is taken over (the trainer's own lock file).
-  const lock = path.join(dir, 'train.lock');
+  // A lock left by a process that no longer exists is taken over.
+  const lock = path.join(dir, '.wsol-output.lock');
   fs.writeFileSync(lock, JSON.stringify({ pid: 999999999, host: os.hostname(), startedAt: 'then' }));
   assert.equal((await trainOrReuse(dir, tiny, { dataset, dataKey: 'k' })).reused, true);
   assert.equal(fs.existsSync(lock), false);
-  assert.equal(fs.existsSync(`${dir}.lock`), false, 'no second lock beside the folder');
 });
 
-test("new settings never delete a folder the notebook did not make; its own run's files are replaced", async () => {
+test("a folder the notebook did not make is refused; its own run with other settings is replaced, a student's file in it kept", async () => {
   await initBackend();
   const root = fs.mkdtempSync(path.join(os.tmpdir(), 'wsol-nbguard-'));
   const dataset = partsDataset({ sizes });
@@ -54,21 +55,42 @@ test("new settings never delete a folder the notebook did not make; its own run'
   const mine = path.join(root, 'my-results');
   fs.mkdirSync(mine);
   fs.writeFileSync(path.join(mine, 'notes.md'), 'my draft');
-  await assert.rejects(trainOrReuse(mine, tiny, { dataset, dataKey: 'a' }), (e: Error) => e.message.includes(mine) && /not empty \(notes\.md\)/.test(e.message));
+  await assert.rejects(trainOrReuse(mine, tiny, { dataset, dataKey: 'a' }), (e: Error) => e.message.includes(mine) && /files not written by wsol \(notes\.md\)/.test(e.message));
   assert.deepEqual(fs.readdirSync(mine), ['notes.md']);
   assert.equal(fs.readFileSync(path.join(mine, 'notes.md'), 'utf8'), 'my draft');
-  // A notebook run, then a file of the student's added to it: other settings are refused, nothing removed.
-  const run = path.join(root, 'run');
-  await trainOrReuse(run, tiny, { dataset, dataKey: 'a' });
-  fs.writeFileSync(path.join(run, 'keep.txt'), 'mine');
-  const before = fs.readdirSync(run).sort();
-  await assert.rejects(trainOrReuse(run, { ...tiny, seed: 2 }, { dataset, dataKey: 'a' }), /holds files a notebook run did not write \(keep\.txt\)/);
-  assert.deepEqual(fs.readdirSync(run).sort(), before);
-  // Without the student's file, the notebook's own run is replaced by the new one.
-  fs.rmSync(path.join(run, 'keep.txt'));
-  const again = await trainOrReuse(run, { ...tiny, seed: 2 }, { dataset, dataKey: 'a' });
+  // A run made with `wsol train` (config.json, checkpoints) is not the notebook's either.
+  const cli = path.join(root, 'cli-run');
+  fs.mkdirSync(path.join(cli, 'checkpoints'), { recursive: true });
+  fs.writeFileSync(path.join(cli, 'config.json'), '{}');
+  await assert.rejects(trainOrReuse(cli, tiny, { dataset, dataKey: 'a' }), /is not empty/);
+  assert.deepEqual(fs.readdirSync(cli).sort(), ['checkpoints', 'config.json']);
+  // A notebook run, then a student's file beside it, then other settings: the old run goes, the file stays.
+  const folder = path.join(root, 'run');
+  const first = await trainOrReuse(folder, tiny, { dataset, dataKey: 'a' });
+  fs.writeFileSync(path.join(folder, 'keep.txt'), 'mine');
+  const again = await trainOrReuse(folder, { ...tiny, seed: 2 }, { dataset, dataKey: 'a' });
   assert.equal(again.reused, false);
   assert.equal(again.config.seed, 2);
+  assert.notEqual(again.outDir, first.outDir);
+  assert.equal(fs.existsSync(first.outDir), false, "the earlier run's folder is removed once the new run finished");
+  assert.equal(fs.readFileSync(path.join(folder, 'keep.txt'), 'utf8'), 'mine');
+  assert.deepEqual(fs.readdirSync(folder).sort(), ['.wsol-output.json', 'keep.txt', path.basename(again.outDir)].sort());
+});
+
+test('a folder written by an earlier version (run files and notebook-run.json at its top) is taken over', async () => {
+  await initBackend();
+  const folder = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'wsol-nblegacy-')), 'cam-full');
+  fs.mkdirSync(path.join(folder, 'checkpoints', 'ckpt-e0001-s2'), { recursive: true });
+  for (const f of ['config.json', 'history.json', 'notebook-run.json']) fs.writeFileSync(path.join(folder, f), '{}');
+  const run = await trainOrReuse(folder, tiny, { dataset: partsDataset({ sizes }), dataKey: 'a' });
+  assert.equal(run.reused, false);
+  assert.deepEqual(fs.readdirSync(folder).sort(), ['.wsol-output.json', path.basename(run.outDir)].sort());
+  // ... but not when a file of the student's is among them.
+  const other = path.join(path.dirname(folder), 'other');
+  fs.mkdirSync(other);
+  for (const f of ['history.json', 'notebook-run.json', 'mine.csv']) fs.writeFileSync(path.join(other, f), '{}');
+  await assert.rejects(trainOrReuse(other, tiny, { dataset: partsDataset({ sizes }), dataKey: 'a' }), /is not empty/);
+  assert.deepEqual(fs.readdirSync(other).sort(), ['history.json', 'mine.csv', 'notebook-run.json']);
 });
 
 test('every notebook recipe has a quick and a full budget, quick always smaller', () => {

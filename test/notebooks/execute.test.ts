@@ -60,7 +60,10 @@ test('chapters show overlays, the quick-mode banner and findings written from th
   }
   for (const name of ['00-setup-check', '02-complementary-dropout', '07-cub']) assert.doesNotMatch(textOf(name), /Quick mode\./, `${name} trains nothing: no banner`);
   // Findings quote the measured numbers of this run, e.g. the final Top-1 of 05's history.
-  const history = JSON.parse(fs.readFileSync(path.join(QUICK_RUN_DIR, 'notebook-out', 'shared', 'ours-quick', 'history.json'), 'utf8')) as { valTop1Cls: number }[];
+  const shared = path.join(QUICK_RUN_DIR, 'notebook-out', 'shared', 'ours-quick');
+  const runs = fs.readdirSync(shared).filter((d) => d.startsWith('run-'));
+  assert.equal(runs.length, 1, `one run of the shared recipe: ${runs.join(', ')}`);
+  const history = JSON.parse(fs.readFileSync(path.join(shared, runs[0], 'history.json'), 'utf8')) as { valTop1Cls: number }[];
   assert.ok(textOf('05-training').includes(`${history[history.length - 1].valTop1Cls.toFixed(1)}%`));
   // 06 reports mean ± std over two seeds and draws every method's sweep on one set of axes.
   assert.match(textOf('06-evaluation'), /\| cam \| [\d.]+ ± [\d.]+ \|/);

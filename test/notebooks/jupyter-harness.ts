@@ -6,6 +6,7 @@ import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { writeRendered } from '../../notebooks/build-notebooks';
 import * as fs from 'node:fs';
+import * as os from 'node:os';
 import * as path from 'node:path';
 
 export const ROOT = path.resolve(__dirname, '../..');
@@ -47,7 +48,14 @@ export interface RunResult {
  */
 export function runNotebooks(outDir: string, notebooks: string[], jobs = 2, options: { rerun?: boolean } = {}): RunResult {
   fs.rmSync(outDir, { recursive: true, force: true });
-  const runs = path.join(outDir, 'notebook-out');
+  // The notebooks' own run folders live outside the project: tslab's TypeScript watcher follows
+  // directories of the project, and folders appearing there while a kernel runs can stop it
+  // ("Unexpected pending rebuildTimer"). A link keeps them readable at outDir/notebook-out.
+  const runs = path.join(os.tmpdir(), `wsol-notebook-out-${createHash('sha256').update(outDir).digest('hex').slice(0, 12)}`);
+  fs.rmSync(runs, { recursive: true, force: true });
+  fs.mkdirSync(runs, { recursive: true });
+  fs.mkdirSync(outDir, { recursive: true });
+  fs.symlinkSync(runs, path.join(outDir, 'notebook-out'));
   writeReproduceFixture(path.join(outDir, 'reproduce-fixture'));
   const r = spawnSync(PYTHON, [path.join(NOTEBOOKS_DIR, 'run_notebooks.py'), '--jobs', String(jobs), ...(options.rerun ? ['--rerun'] : []), outDir, ...notebooks], {
     cwd: ROOT,

@@ -94,7 +94,7 @@ for (const [signal, exitCode] of [['SIGINT', 130], ['SIGTERM', 143]] as const) {
     const stopped = await stopMidEpoch(dir, signal);
     assert.equal(stopped.code, exitCode, `exit status (signal ${stopped.signal}); stderr: ${stopped.stderr.slice(-600)}`);
     assert.match(stopped.stderr, new RegExp(`${signal === 'SIGINT' ? 'interrupt' : 'SIGTERM'}: finishing this step and saving a checkpoint`));
-    assert.match(stopped.stderr, /stopped at epoch 2, step \d+; checkpoint .*ckpt-e0001-s\d+ \(continue with --resume\)/);
+    assert.match(stopped.stderr, /stopped at epoch 2, step \d+; checkpoint .*ckpt-e0001-s\d+ \(to continue, run the same command again \(wsol train: add --resume\)\)/);
     // It stopped before the next progress line (step 20 of epoch 2): within a few steps of the signal.
     assert.doesNotMatch(stopped.stderr, /epoch 2\/3 \[[#.]+\] 20\/40 /);
     const state = latestState(dir);
@@ -120,6 +120,34 @@ test('kill -9 in the middle of an epoch, then --resume: weights, metrics and his
   assertSameAsUninterrupted(dir);
 });
 
+test('wsol reproduce stops on SIGINT inside a training, exits 130 without writing results, and the same command continues', async () => {
+  const out = path.join(tmp('rep-sigint'), 'out');
+  const args = ['reproduce', '--methods', 'cam', '--seeds', '1', '--epochs', '3', '--image-size', '32', '--batch-size', '8', '--limit', '320', '--eval-limit', '32', '--out', out];
+  const child = launch(args);
+  let stderr = '';
+  let sent = false;
+  const timer = setTimeout(() => child.kill('SIGKILL'), 240_000);
+  child.stderr!.on('data', (chunk: Buffer) => {
+    stderr += chunk.toString();
+    if (!sent && /\] epoch 1: loss/.test(stderr)) {
+      sent = true;
+      child.kill('SIGINT');
+    }
+  });
+  const code = await new Promise((resolve) => child.on('exit', (c) => resolve(c)));
+  clearTimeout(timer);
+  assert.equal(code, 130, stderr.slice(-600));
+  assert.match(stderr, /interrupt: finishing this step and saving a checkpoint/);
+  assert.doesNotMatch(stderr, /\] epoch 2: loss/, 'it stopped inside epoch 2');
+  const run = path.join(out, 'runs', 'parts-cam-seed1');
+  assert.equal(latestState(run).epochsDone, 1);
+  assert.equal(fs.existsSync(path.join(out, 'results.json')), false, 'no results table from a stopped run');
+  const again = runCli(args);
+  assert.equal(again.code, 0, again.stderr);
+  assert.match(again.stderr, /resumed from/);
+  assert.equal(JSON.parse(fs.readFileSync(path.join(out, 'results.json'), 'utf8')).rows.length, 1);
+});
+
 test('--resume with another option names it; a longer --epochs on a finished run says how to go on', () => {
   const ref = uninterrupted();
   const copy = path.join(tmp('mismatch'), 'run');
@@ -129,7 +157,7 @@ test('--resume with another option names it; a longer --epochs on a finished run
   assert.match(lr.stderr, /--resume: the options differ from the run's config\.json in .*: optimizer\.learningRate \(run: 0\.002, now: 0\.01\)\. Resume with the run's own options/);
   const longer = runCli(['train', '--out', copy, '--resume', '--epochs', '5']);
   assert.equal(longer.code, 1);
-  assert.match(longer.stderr, /was trained for 3 epochs and its learning-rate schedule \(cosine\) spans those steps; it cannot be extended to 5 epochs .*Train a new run with --epochs 5 and another --out/);
+  assert.match(longer.stderr, /is a run of 3 epochs and its learning-rate schedule \(cosine\) spans those steps; it cannot be extended to 5 epochs .*Train a new run with --epochs 5 and another --out/);
   const noRun = runCli(['train', '--out', path.join(tmp('norun'), 'x'), '--resume']);
   assert.equal(noRun.code, 1);
   assert.match(noRun.stderr, /--resume: .* holds no run to resume/);

@@ -116,6 +116,27 @@ test("reproduce --out refuses a folder with a user's files and leaves them as th
   assert.deepEqual(fs.readdirSync(out).sort(), ['results.json', 'results.md']);
 });
 
+test('other settings in the same --out are refused, naming the setting; --overwrite replaces only what reproduce wrote', () => {
+  const out = path.join(tempDir('rep-settings'), 'out');
+  assert.equal(wsol(['reproduce', '--methods', 'cam', ...TINY, '--out', out]).code, 0);
+  const oldRuns = fs.readdirSync(path.join(out, 'runs'));
+  fs.writeFileSync(path.join(out, 'notes.txt'), 'mine\n');
+  const longer = ['reproduce', '--methods', 'cam', ...TINY, '--epochs', '2', '--out', out];
+  const refused = wsol(longer);
+  assert.equal(refused.code, 1);
+  assert.match(refused.stderr, /holds the output of wsol reproduce with other settings: epochs \(was 1, now 2\)\. Nothing was written/);
+  assert.doesNotMatch(refused.stderr, /--resume/);
+  const replaced = wsol([...longer, '--overwrite']);
+  assert.equal(replaced.code, 0, replaced.stderr);
+  const results = readResults(out);
+  assert.equal(results.rows.length, 1);
+  assert.equal(Object.values(results.settings)[0].epochs, 2);
+  assert.equal(fs.readFileSync(path.join(out, 'notes.txt'), 'utf8'), 'mine\n', "the user's file stays");
+  const runs = fs.readdirSync(path.join(out, 'runs'));
+  assert.equal(runs.length, 1);
+  assert.ok(!oldRuns.includes(runs[0]), 'the 1-epoch run folder was removed, the 2-epoch one trained afresh');
+});
+
 test('a finished reproduce run again reuses every row exactly; a row lost after training is rebuilt with the same numbers; a kill -9 loses no row', async () => {
   const out = path.join(tempDir('rep-again'), 'out');
   const args = ['reproduce', '--methods', 'cam,has', '--seeds', '1', ...TINY, '--out', out];

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { boxStats, boxVerdict, camFindings, comparisonFindings, fusionTargetFinding, nearChance, trainingFindings } from '../../src/viz/findings';
+import { boxStats, boxVerdict, camFindings, comparisonFindings, fusionTargetFinding, nearChance, splitBoxFindings, trainingFindings } from '../../src/viz/findings';
 import { formatMeanStd, meanCurve, meanStd, statsByMethod } from '../../src/viz/seed-stats';
 import type { EpochRecord } from '../../src/train/snapshot-types';
 
@@ -112,4 +112,19 @@ test('training findings never say the gate opened and stayed shut in one breath'
   assert.ok(!shut.some((l) => /passed the gate in fewer than two epochs/.test(l)));
   const once = trainingFindings({ history: [epoch(1, 50, { fuse: 0.2, fuseGate: 0 }), epoch(2, 60, { fuse: 0.2, fuseGate: 0.7 })], agreement: [], numClasses: 8, threshold: 0.5, quick: false });
   assert.ok(once.some((l) => /passed the gate in fewer than two epochs/.test(l)));
+});
+
+test('split findings: the part-only failure is claimed from its share of the set, only for a classifier that learned', () => {
+  const part = box(0.25, 0.25, 1);
+  const good = box(0.8, 1, 0.9);
+  const off = box(0, 0.3, 0);
+  const set = [part, part, part, good, good, good, good, good, off, off]; // 30% part, 50% localised
+  const said = splitBoxFindings(set, 0.2, true);
+  assert.match(said[0], /Over 10 validation images at threshold 0\.2: 50% localised \(IoU ≥ 0\.5\), 30% on a part of the object, 0% larger than the object, 20% mostly off the object, 0% overlapping but shifted/);
+  assert.match(said.at(-1)!, /part-only failure is real in this run: on 30% of the images .* \(50% fail in all\)/);
+  assert.match(splitBoxFindings(set, 0.2, false).at(-1)!, /at or near chance/);
+  assert.match(splitBoxFindings([good, good, good, good, off], 0.2, true).at(-1)!, /mostly right \(80% localised\); the part-only failure is rare in this run \(0%\)/);
+  assert.match(splitBoxFindings([off, off, off, good], 0.2, true).at(-1)!, /75% of the boxes fail, but mostly not by shrinking to a part \(0% do\)/);
+  // The median: even count -> mean of the middle two.
+  assert.match(splitBoxFindings([box(0.1, 0.2, 1), box(0.3, 0.4, 1)], 0.2, true)[1], /median box is 0\.30 of its object's box \(median IoU 0\.20\)/);
 });

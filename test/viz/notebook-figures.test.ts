@@ -1,4 +1,5 @@
 import { test } from 'node:test';
+import { jet } from '../../src/viz/colormap';
 import assert from 'node:assert/strict';
 import sharp from 'sharp';
 import { attentionOverImage, imageGrid } from '../../src/viz/image-figures';
@@ -26,7 +27,12 @@ test('overlay PNG: image size times scale, GT box green, predicted box red', asy
 
 test('image grid: one image trace per cell on its own square axes, titles and labels as annotations', () => {
   const spec = imageGrid([{ label: 'cam', cells: [{ src: 'data:a' }, { src: 'data:b', caption: 'IoU 50%' }] }, { label: 'ours', cells: [{ src: 'data:c' }] }], ['p0', 'p1']);
-  assert.deepEqual(spec.data.map((d) => [d.type, d.source, d.xaxis]), [['image', 'data:a', 'x'], ['image', 'data:b', 'x2'], ['image', 'data:c', 'x3']]);
+  assert.deepEqual(spec.data.map((d) => [d.type, d.source, d.xaxis]), [['image', 'data:a', 'x'], ['image', 'data:b', 'x2'], ['image', 'data:c', 'x3'], ['heatmap', undefined, 'x']]);
+  // The last trace only draws the colour bar: the overlays' jet from 0 to 1, itself invisible.
+  const bar = spec.data[3] as { showscale: boolean; opacity: number; zmin: number; zmax: number; colorscale: [number, string][] };
+  assert.deepEqual([bar.showscale, bar.opacity, bar.zmin, bar.zmax], [true, 0, 0, 1]);
+  assert.deepEqual([bar.colorscale[0], bar.colorscale[10]], [[0, `rgb(${jet(0).join(',')})`], [1, `rgb(${jet(1).join(',')})`]]);
+  assert.equal(imageGrid([{ label: 'x', cells: [{ src: 'data:a' }] }], ['t'], { colorBar: false }).data.length, 1);
   const texts = (spec.layout.annotations as { text: string }[]).map((a) => a.text);
   assert.deepEqual(texts.sort(), ['<b>p0</b>', '<b>p1</b>', 'IoU 50%', 'cam', 'ours'].sort());
   assert.equal((spec.layout.yaxis4 as { scaleanchor: string }).scaleanchor, 'x4');
@@ -44,12 +50,13 @@ test('attention over the image: five panels with image A for two-branch runs, on
     coverage: [],
   };
   const spec = await attentionOverImage(file, 0);
-  assert.equal(spec.data.length, 5);
+  assert.equal(spec.data.filter((d) => d.type === 'image').length, 5);
+  assert.ok(spec.frames!.every((f) => f.traces!.length === 5), 'frames swap the five images, not the colour bar');
   assert.equal(spec.frames!.length, 3);
   assert.deepEqual(spec.frames!.map((f) => f.name), ['init', 'epoch 1, step 1', 'epoch 2, step 2']);
   assert.ok(String(spec.data[0].source).startsWith('data:image/png;base64,'));
   const single = { ...file, snapshots: file.snapshots.map((s) => ({ ...s, probes: s.probes.map((p) => ({ ...p, branchA: null, branchB: null, fused: null, maskA: null })) })) };
-  assert.equal((await attentionOverImage(single, 0)).data.length, 1);
+  assert.equal((await attentionOverImage(single, 0)).data.filter((d) => d.type === 'image').length, 1);
   await assert.rejects(attentionOverImage(file, 3), /probe 3 is out of range/);
 });
 
@@ -60,6 +67,11 @@ test('loss terms on the left axis, gate share and fusion weight on the right; sw
   assert.deepEqual(spec.data[0].x, [10, 20]);
   const sweeps = thresholdSweepsFigure([{ method: 'a', thresholds: [0, 0.5], accuracy: [1, 2] }, { method: 'b', thresholds: [0, 0.5], accuracy: [3, 4] }]);
   assert.deepEqual(sweeps.data.map((d) => [d.name, d.xaxis ?? 'x']), [['a', 'x'], ['b', 'x']]);
+  // The fixed threshold is a named trace, so the legend lists it.
+  const withFixed = thresholdSweepsFigure([{ method: 'a', thresholds: [0, 0.5], accuracy: [1, 2] }], undefined, 0.2);
+  assert.deepEqual(withFixed.data.map((d) => d.name), ['a', 'fixed threshold 0.2']);
+  assert.deepEqual([withFixed.data[1].x, withFixed.data[1].y], [[0.2, 0.2], [0, 100]]);
+  assert.equal(withFixed.layout.shapes, undefined);
 });
 
 test('the network diagram is one SVG naming every module and the shapes given', () => {

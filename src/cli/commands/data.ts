@@ -1,5 +1,5 @@
 import { DATASETS } from '../../data/datasets';
-import { WEIGHT_FILES } from '../../data/weight-files';
+import { WEIGHT_FILES } from '../../weights/weight-files';
 import type { PrepareOptions } from '../../data/remote-file';
 import { UsageError } from '../args';
 import type { Command } from '../command';

@@ -1,6 +1,6 @@
 import * as path from 'path';
 import { initBackend } from '../../backend/select';
-import { formatProgress } from '../../train/progress';
+import { formatEpoch, formatProgress } from '../../train/progress';
 import {
   ABLATIONS,
   BASELINE_METHODS,
@@ -86,7 +86,7 @@ export const reproduceCommand: Command = {
         onStep: (s) => {
           if (tty) process.stderr.write(`\r[${method}] ${formatProgress(s)}`);
         },
-        onEpoch: (rec) => process.stderr.write(`${tty ? '\n' : ''}[${method} ${dataset} seed ${seed}] epoch ${rec.epoch}: loss ${rec.loss.toFixed(3)} val GT-known ${rec.valGtKnownLoc.toFixed(1)} MaxBoxAccV2 ${rec.valMaxBoxAccV2.toFixed(1)} (${rec.seconds.toFixed(1)} s)\n`),
+        onEpoch: (rec) => process.stderr.write(`${tty ? '\n' : ''}[${method} ${dataset} seed ${seed}] ${formatEpoch(rec)}\n`),
       }),
       skipBad: options.skipBad === true,
       onWarning: (m) => process.stderr.write(`warning: ${m}\n`),

@@ -4,12 +4,11 @@ import { initBackend } from '../../backend/select';
 import { datasetSpecs } from '../../data/datasets';
 import { DEFAULT_TRAIN_CONFIG, type TrainConfig } from '../../train/config';
 import { TrainingInterruptedError } from '../../train/interrupt';
-import { formatProgress } from '../../train/progress';
+import { formatEpoch, formatProgress } from '../../train/progress';
 import { readRunConfig, RUN_FILES } from '../../train/run-folder';
 import { train } from '../../train/trainer';
 import type { ParsedOptions } from '../args';
 import type { Command } from '../command';
-import { metricsSummary } from '../format-metrics';
 import { TRAINING_OPTIONS, trainConfigFromOptions } from '../training-options';
 
 export const trainCommand: Command = {
@@ -52,7 +51,7 @@ export const trainCommand: Command = {
             if (tty) process.stderr.write(`\r${line}`);
             else if (s.stepInEpoch === s.stepsPerEpoch || s.stepInEpoch % 10 === 0) process.stderr.write(line + '\n');
           },
-          onEpoch: (rec, m) => process.stderr.write(`${tty ? '\n' : ''}epoch ${rec.epoch}: loss ${rec.loss.toFixed(4)}, val ${metricsSummary(m)}, ${rec.seconds.toFixed(1)} s\n`),
+          onEpoch: (rec, m) => process.stderr.write(`${tty ? '\n' : ''}${formatEpoch(rec, m)}\n`),
         },
       });
       if (result.skippedImages > 0) process.stderr.write(`skipped ${result.skippedImages} missing or undecodable images (--skip-bad; see the warnings above)\n`);

@@ -62,7 +62,7 @@ export type WebgpuKernelSet = 'auto' | 'project' | 'filter' | 'stock';
  * Below this many multiply-adds per convolution, tfjs's own tiled Conv2D and input-gradient
  * programs ran faster on an H200 than this project's GEMM (vgg-64 and cnn3-112, whose layers have
  * 0.17 to 0.93 G); above it, this project's (VGG16-224 at batch 32, 2.8 to 59 G per layer):
- * measured with data-scripts/gpu-bench.sh (issue 12).
+ * measured with data-scripts/gpu-bench.sh.
  */
 export const GEMM_MIN_MACS = 1.5e9;
 

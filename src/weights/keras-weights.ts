@@ -12,7 +12,7 @@
  */
 import * as fs from 'fs';
 import * as tf from '@tensorflow/tfjs-core';
-import { IMAGENET_MEAN, IMAGENET_STD } from './image-ops';
+import { IMAGENET_MEAN, IMAGENET_STD } from '../data/image-ops';
 
 type H5Module = typeof import('h5wasm');
 

@@ -2,18 +2,19 @@
  * Throughput of the input pipeline (decode + augment + normalise + tensor), in images per second:
  *   224 px from JPEG files (CUB-like 500x375 images written to a temp folder, wsolevaluation metadata)
  *   64 px from the generated datasets (parts, fashion-clutter)
- * Run: node --import tsx src/data/benchmark.ts [--images N]
+ * Run: node --import tsx src/bench/pipeline-benchmark.ts [--images N]
  */
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { initBackend } from '../backend/select';
-import { batches } from './batches';
-import type { Dataset, Split } from './dataset';
-import { fashionClutterDataset } from './fashion-clutter';
-import { encodeImage } from './image-io';
-import { partsDataset } from './parts-dataset';
-import { openWsolFolder } from './wsol-metadata';
+import { batches } from '../data/batches';
+import type { Dataset, Split } from '../data/dataset';
+import { fashionClutterDataset } from '../data/fashion-clutter';
+import { encodeImage } from '../data/image-io';
+import { partsDataset } from '../data/parts-dataset';
+import { openWsolFolder } from '../data/wsol-metadata';
+import { parseScriptOptions } from './script-options';
 
 export interface PipelineTiming {
   name: string;
@@ -67,8 +68,7 @@ export async function writeJpegFolder(dir: string, n: number): Promise<{ metadat
 }
 
 async function runBenchmark(): Promise<void> {
-  const arg = process.argv.indexOf('--images');
-  const n = arg >= 0 ? Number(process.argv[arg + 1]) : 256;
+  const n = parseScriptOptions({ images: { type: 'int', default: 256 } }, process.argv.slice(2)).images;
   await initBackend();
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'wsol-data-bench-'));
   try {

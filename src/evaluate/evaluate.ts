@@ -10,7 +10,7 @@ import { batches } from '../data/batches';
 import type { Dataset, DatasetItem, Split } from '../data/dataset';
 import { saveCam } from '../localize/cam-folder';
 import { LocalizationEvaluator, type LocalizationMetrics } from '../localize/localization-evaluator';
-import { normalizeScoreMap, resizeScoreMap } from '../localize/score-map';
+import { channelMap, normalizeScoreMap, resizeScoreMap } from '../localize/score-map';
 import type { WsolModel } from '../method/wsol-model';
 import { evalSizeOf, groundTruthAt, type EvalSize } from './eval-ground-truth';
 
@@ -44,12 +44,7 @@ export function rankOf(scores: ArrayLike<number>, label: number): number {
   return rank;
 }
 
-/** Extracts channel `k` of an [h, w, K] slice starting at `offset` of NHWC data. */
-export function channelMap(data: Float32Array | Int32Array | Uint8Array, offset: number, h: number, w: number, numClasses: number, k: number): ScoreMap {
-  const out = new Float32Array(h * w);
-  for (let p = 0; p < h * w; p++) out[p] = data[offset + p * numClasses + k];
-  return { width: w, height: h, data: out };
-}
+export { channelMap } from '../localize/score-map';
 
 export async function evaluateModel(
   model: WsolModel,

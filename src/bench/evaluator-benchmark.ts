@@ -3,45 +3,22 @@
  * 14x14 like a CAM and upsampled inside the evaluator) through LocalizationEvaluator at the
  * default step 0.01: MaxBoxAcc + MaxBoxAccV2 + classic metrics (no masks unless --masks).
  *
- *   node --import tsx src/localize/benchmark.ts [--n 5000] [--size 224] [--cam 14]
+ *   node --import tsx src/bench/evaluator-benchmark.ts [--n 5000] [--size 224] [--cam 14]
  *        [--interpolation bicubic|bilinear] [--masks]
  */
 import type { Box, ScoreMap } from '../common/box';
 import { Rng } from '../common/rng';
-import { LocalizationEvaluator } from './localization-evaluator';
-import type { Interpolation } from './score-map';
+import { LocalizationEvaluator } from '../localize/localization-evaluator';
+import type { Interpolation } from '../localize/score-map';
+import { parseScriptOptions } from './script-options';
 
-interface BenchArgs {
-  n: number;
-  size: number;
-  cam: number;
-  interpolation: Interpolation;
-  masks: boolean;
-}
-
-function parseArgs(argv: string[]): BenchArgs {
-  const args: BenchArgs = { n: 5000, size: 224, cam: 14, interpolation: 'bicubic', masks: false };
-  for (let i = 0; i < argv.length; i++) {
-    const flag = argv[i];
-    const value = argv[i + 1];
-    const int = () => {
-      const v = Number(value);
-      if (!Number.isInteger(v) || v <= 0) throw new Error(`${flag} needs a positive integer, got '${value}'`);
-      i++;
-      return v;
-    };
-    if (flag === '--n') args.n = int();
-    else if (flag === '--size') args.size = int();
-    else if (flag === '--cam') args.cam = int();
-    else if (flag === '--masks') args.masks = true;
-    else if (flag === '--interpolation') {
-      if (value !== 'bicubic' && value !== 'bilinear') throw new Error(`--interpolation must be bicubic or bilinear, got '${value}'`);
-      args.interpolation = value;
-      i++;
-    } else throw new Error(`unknown option '${flag}'`);
-  }
-  return args;
-}
+const OPTIONS = {
+  n: { type: 'int', default: 5000 },
+  size: { type: 'int', default: 224 },
+  cam: { type: 'int', default: 14 },
+  interpolation: { type: 'choice', choices: ['bicubic', 'bilinear'], default: 'bicubic' },
+  masks: { type: 'boolean' },
+} as const;
 
 /** A CAM-like map: 1-3 Gaussian bumps of random width plus a little noise. */
 export function randomSmoothMap(rng: Rng, size: number): ScoreMap {
@@ -69,7 +46,7 @@ function randomBox(rng: Rng, size: number): Box {
 }
 
 function main(): void {
-  const args = parseArgs(process.argv.slice(2));
+  const args = parseScriptOptions(OPTIONS, process.argv.slice(2));
   const rng = new Rng(2021);
   // Pre-generate the inputs so that only the evaluator is timed.
   const pool = Array.from({ length: Math.min(args.n, 200) }, () => ({
@@ -77,7 +54,7 @@ function main(): void {
     gtBoxes: [randomBox(rng, args.size)],
     mask: args.masks ? Uint8Array.from({ length: args.size * args.size }, () => (rng.next() < 0.3 ? 1 : 0)) : null,
   }));
-  const evaluator = new LocalizationEvaluator({ interpolation: args.interpolation });
+  const evaluator = new LocalizationEvaluator({ interpolation: args.interpolation as Interpolation });
   const start = process.hrtime.bigint();
   const cpuStart = process.cpuUsage();
   for (let i = 0; i < args.n; i++) {

@@ -12,9 +12,9 @@ import type { Dataset, DatasetItem } from '../../src/data/dataset';
 import { partsDataset } from '../../src/data/parts-dataset';
 import { decodeNpy } from '../../src/localize/npy';
 import { createModel } from '../../src/method/registry';
-import { groundTruthAt, parseEvalSize } from '../../src/train/eval-ground-truth';
-import { evaluateModel } from '../../src/train/evaluate';
-import { evaluateCamFolder } from '../../src/train/evaluate-cams';
+import { groundTruthAt, parseEvalSize } from '../../src/evaluate/eval-ground-truth';
+import { evaluateModel } from '../../src/evaluate/evaluate';
+import { evaluateCamFolder } from '../../src/evaluate/evaluate-cams';
 import { train } from '../../src/train/trainer';
 
 const tmp = (name: string) => fs.mkdtempSync(path.join(os.tmpdir(), `wsol-${name}-`));

@@ -4,9 +4,9 @@
  */
 import * as fs from 'fs';
 import * as path from 'path';
-import type { DataLocation } from './datasets';
+import type { DataLocation } from '../data/datasets';
 import { hasHdf5Signature, loadH5wasm } from './keras-weights';
-import { fetchRemote, type PrepareOptions, type RemoteFile } from './remote-file';
+import { fetchRemote, type PrepareOptions, type RemoteFile } from '../data/remote-file';
 
 export interface WeightFileEntry {
   name: string;

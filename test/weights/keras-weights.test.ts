@@ -4,9 +4,9 @@ import { test } from 'node:test';
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
 import { initBackend } from '../../src/backend/select';
-import { CAFFE_BGR_MEAN, loadH5wasm, loadKerasH5Weights } from '../../src/data/keras-weights';
+import { CAFFE_BGR_MEAN, loadH5wasm, loadKerasH5Weights } from '../../src/weights/keras-weights';
 import { IMAGENET_MEAN, IMAGENET_STD } from '../../src/data/image-ops';
-import { tempDir } from './fixtures';
+import { tempDir } from '../data/fixtures';
 
 function model(conv2Filters = 2) {
   return tfl.sequential({
