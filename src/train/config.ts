@@ -35,9 +35,10 @@ export interface TrainConfig {
   /** Optional Keras VGG16 "notop" HDF5 weights for the vgg16 backbone. */
   pretrainedWeights: string | null;
   /**
-   * How the tiny backbone starts: 'pretrained' (the weights shipped with the package, made by `wsol
-   * pretrain` on Fashion-MNIST train items; every method, as WSOL papers start from ImageNet) or
-   * 'scratch' (seeded random weights). A path to a `wsol pretrain` manifest loads those weights instead.
+   * How the tiny backbone starts: 'auto' (default: the weights shipped with the package where they fit,
+   * i.e. tiny with tinyWidth 16, else seeded random weights; the run's log says which), 'pretrained' (the
+   * shipped weights, made by `wsol pretrain` on Fashion-MNIST train items; an error where they do not fit),
+   * 'scratch' (seeded random weights), or a path to a `wsol pretrain` manifest.
    */
   backboneInit: string;
 }
@@ -60,7 +61,7 @@ export const DEFAULT_TRAIN_CONFIG: TrainConfig = {
   coverageThreshold: 0.5,
   locThreshold: DEFAULT_CAM_THRESHOLD,
   pretrainedWeights: null,
-  backboneInit: 'pretrained',
+  backboneInit: 'auto',
 };
 
 /** Upper bounds that turn a typo (`--epochs 1e20`) into an error instead of a run that never ends. */
@@ -111,7 +112,7 @@ export function resolveTrainConfig(partial: DeepPartial<TrainConfig> = {}): Trai
   for (const f of ['coverageThreshold', 'locThreshold'] as const) {
     if (!(c[f] >= 0 && c[f] < 1)) throw new Error(`train config: ${f} must be in [0, 1), got ${c[f]}`);
   }
-  if (typeof c.backboneInit !== 'string' || c.backboneInit === '') throw new Error(`train config: backboneInit must be pretrained, scratch or a weights manifest path, got ${String(c.backboneInit)}`);
+  if (typeof c.backboneInit !== 'string' || c.backboneInit === '') throw new Error(`train config: backboneInit must be auto, pretrained, scratch or a weights manifest path, got ${String(c.backboneInit)}`);
   if (c.backbone !== 'tiny' && c.backbone !== 'vgg16') {
     throw new Error(`train config: backbone must be tiny or vgg16, got ${String(c.backbone)}`);
   }

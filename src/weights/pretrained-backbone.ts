@@ -18,6 +18,8 @@ export const BACKBONE_WEIGHTS_VERSION = 1;
  * src/ so that both the sources (tsx) and the build (dist/method, two levels below the root too) find them.
  */
 export const SHIPPED_BACKBONE = path.join(__dirname, '..', '..', 'src', 'weights', 'pretrained', 'tiny16.json');
+/** The tinyWidth the shipped weights were made for. */
+export const SHIPPED_BACKBONE_WIDTH = 16;
 
 export interface BackboneWeightEntry {
   /** `<layer name>/<weight>`, e.g. `block1_conv1/kernel`, `block1_conv1_bn/moving_mean`. */

@@ -60,7 +60,7 @@ test('the browser bundle loads a cam, an acol and an ours run in Chromium and pr
   await initBackend();
   const dataset = partsDataset({ imageSize: SIZE, sizes: { train: 8, val: 4, test: 0 } });
   for (const method of METHODS) {
-    const r = await train({ method, epochs: 1, imageSize: SIZE, batchSize: 4, probes: 0, seed: 2, methodOptions: { tinyWidth: 4, headWidth: 8 } }, { outDir: path.join(root, 'runs', method), dataset });
+    const r = await train({ method, epochs: 1, imageSize: SIZE, batchSize: 4, probes: 0, seed: 2, backboneInit: 'scratch', methodOptions: { tinyWidth: 4, headWidth: 8 } }, { outDir: path.join(root, 'runs', method), dataset });
     r.model.net.dispose();
   }
   // The same images for Node and the page: seeded random pixels, normalised as in training.

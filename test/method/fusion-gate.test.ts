@@ -83,7 +83,8 @@ test('the fusion gate counts the images whose full-image p(y) reaches fuseConfid
   const none = lossNumbers(closed, images, labels, 3);
   assert.equal(none.fuseGate, 0);
   assert.equal(none.fuse, 0, 'no image passes: the fusion term is zero');
-  assert.ok(Math.abs(none.total - (none.clsA + none.clsB + none.clsFull)) < 1e-5, 'and the total is the three cross-entropies');
+  const w = closed.resolved.loss.lambdaClsFull;
+  assert.ok(Math.abs(none.total - (none.clsA + none.clsB + w * none.clsFull)) < 1e-5, 'and the total is the three cross-entropies (the full-image one weighted)');
   closed.net.dispose();
   assert.equal(tf.memory().numTensors, before, 'no tensor leak');
   reference.net.dispose();

@@ -58,8 +58,10 @@ test('the shipped weights load into the default tiny backbone and are the defaul
   const { manifest } = readBackboneWeights(SHIPPED_BACKBONE);
   assert.equal(manifest.tinyWidth, 16);
   assert.ok(manifest.bytes < 4 * 1024 * 1024, `${manifest.bytes} bytes`);
-  assert.equal(DEFAULT_TRAIN_CONFIG.backboneInit, 'pretrained');
-  assert.equal(tinyBackboneManifest(resolveTrainConfig({})), SHIPPED_BACKBONE);
+  assert.equal(DEFAULT_TRAIN_CONFIG.backboneInit, 'auto');
+  assert.equal(tinyBackboneManifest(resolveTrainConfig({})), SHIPPED_BACKBONE, 'the default width gets the shipped weights');
+  assert.equal(tinyBackboneManifest(resolveTrainConfig({}), 4), null, 'another width starts from scratch under auto');
+  assert.equal(tinyBackboneManifest(resolveTrainConfig({ backboneInit: 'pretrained' }), 4), SHIPPED_BACKBONE, 'pretrained asks for them anyway (and loading names the mismatch)');
   assert.equal(tinyBackboneManifest(resolveTrainConfig({ backboneInit: 'scratch' })), null);
   assert.equal(tinyBackboneManifest(resolveTrainConfig({ backbone: 'vgg16' })), null);
   const m = createModel({ method: 'ours', backbone: 'tiny', numClasses: 10, inputSize: 64 });

@@ -60,8 +60,13 @@ test('a method\'s fixed options win over the run\'s, and defaults fill the rest'
 });
 
 test('reproduce\'s method lists come from the roles in the registry', () => {
-  assert.deepEqual(QUICK_METHODS, ['cam', 'has', 'acol', 'adl', 'ours']);
-  assert.deepEqual(ABLATIONS, ['ours-no-ssam', 'ours-no-fusion', 'dropout-one-branch']);
+  const baselines = Object.keys(METHODS).filter((id) => METHODS[id].role === 'baseline');
+  assert.ok(['cam', 'has', 'acol', 'adl'].every((b) => baselines.includes(b)));
+  assert.deepEqual(QUICK_METHODS, [...baselines, 'ours']);
+  const explaining = Object.keys(METHODS).filter((id) => METHODS[id].role === 'ablation' && METHODS[id].inDefaultRun);
+  assert.ok(explaining.includes('ours-no-fusion') && explaining.includes('dropout-one-branch'));
+  assert.deepEqual(ABLATIONS, explaining);
+  assert.ok(MORE_ABLATIONS.every((id) => METHODS[id].role === 'ablation' && !METHODS[id].inDefaultRun));
   assert.deepEqual(new Set([...QUICK_METHODS, ...ABLATIONS, ...MORE_ABLATIONS]), new Set(Object.keys(METHODS)), 'every method is in one list');
 });
 

@@ -139,7 +139,10 @@ test('wsol reproduce stops on SIGINT inside a training, exits 130 without writin
   assert.equal(code, 130, stderr.slice(-600));
   assert.match(stderr, /interrupt: finishing this step and saving a checkpoint/);
   assert.doesNotMatch(stderr, /\] epoch 2: loss/, 'it stopped inside epoch 2');
-  const run = path.join(out, 'runs', 'parts-cam-seed1');
+  // The run folder sits under runs/ (reproduce chooses the layout): find the one checkpointed run.
+  const runs = (fs.readdirSync(path.join(out, 'runs'), { recursive: true }) as string[]).filter((p) => p.endsWith(path.join('checkpoints', 'latest.json')));
+  assert.equal(runs.length, 1, `one stopped run: ${runs.join(', ')}`);
+  const run = path.dirname(path.dirname(path.join(out, 'runs', runs[0])));
   assert.equal(latestState(run).epochsDone, 1);
   assert.equal(fs.existsSync(path.join(out, 'results.json')), false, 'no results table from a stopped run');
   const again = runCli(args);
@@ -168,7 +171,7 @@ test("a notebook's step loop stops at the next step after SIGINT, with a checkpo
   const dir = path.join(tmp('nb-sigint'), 'run');
   const dataset = partsDataset({ seed: 2, imageSize: 32, sizes: { train: 64, val: 8, test: 8 } });
   const s = await TrainingSession.open(
-    { method: 'cam', epochs: 1, imageSize: 32, batchSize: 8, evalLimit: 8, probes: 0, methodOptions: { tinyWidth: 4, headWidth: 8 } },
+    { method: 'cam', epochs: 1, imageSize: 32, batchSize: 8, evalLimit: 8, probes: 0, methodOptions: { tinyWidth: 4, headWidth: 8 }, backboneInit: 'scratch' },
     { outDir: dir, dataset },
   );
   try {

@@ -21,7 +21,7 @@ import { TrainingSession } from '../../src/train/training-session';
 import { tempDir, writeImage } from '../data/fixtures';
 
 const BIN = path.join(__dirname, '..', '..', 'bin', 'wsol.js');
-const tiny = { method: 'cam', epochs: 1, imageSize: 32, batchSize: 8, evalLimit: 8, probes: 0, methodOptions: { tinyWidth: 4, headWidth: 8 } };
+const tiny = { method: 'cam', epochs: 1, imageSize: 32, batchSize: 8, evalLimit: 8, probes: 0, methodOptions: { tinyWidth: 4, headWidth: 8 }, backboneInit: 'scratch' };
 
 /** A folder dataset: three train images, and val images unless `val` is false. */
 async function folderDataset(opts: { val?: boolean } = {}): Promise<{ meta: string; images: string; spec: string }> {

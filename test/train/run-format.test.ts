@@ -47,7 +47,8 @@ test('a run records its format and version, and a run of another format is refus
   assert.equal(written.format, RUN_FORMAT);
   assert.equal(written.writtenBy, `where-to-look ${packageVersion()}`);
   assert.match(packageVersion(), /^\d+\.\d+\.\d+/);
-  assert.deepEqual(readRunConfig(dir).train, saved.train);
+  const read = readRunConfig(dir);
+  assert.deepEqual([read.train.method, read.model, read.classNames], [saved.train.method, saved.model, saved.classNames]);
   fs.writeFileSync(path.join(dir, 'config.json'), JSON.stringify({ ...written, format: RUN_FORMAT + 1, writtenBy: 'where-to-look 9.0.0' }));
   assert.throws(
     () => readRunConfig(dir),

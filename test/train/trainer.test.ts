@@ -18,6 +18,7 @@ const tiny: Partial<TrainConfig> = {
   batchSize: 8,
   seed: 5,
   methodOptions: { tinyWidth: 4, headWidth: 8 },
+  backboneInit: 'scratch',
   probes: 2,
 };
 const smallParts = () => partsDataset({ imageSize: 32, sizes: { train: 48, val: 16, test: 16 } });

@@ -18,6 +18,10 @@ function formatReport(report: BenchReport): string {
   }
   lines.push('');
   const x = (v: number | null, digits = 2) => (v === null ? 'n/a' : `${v.toFixed(digits)}x`);
+  for (const r of report.results) {
+    if (r.dispatchesPerStep === undefined) continue;
+    lines.push(`${r.net}: webgpu ${r.dispatchesPerStep} GPU dispatches per step, ${r.stockDispatchesPerStep} with tfjs-webgpu's stock kernels (losses ${r.loss?.toFixed(5)} and ${r.stockLoss?.toFixed(5)})`);
+  }
   for (const [net, p] of Object.entries(report.perNet)) {
     const torch = p.torchNote
       ? p.torchNote
