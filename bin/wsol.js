@@ -6,6 +6,7 @@ require('../src/cli/main.ts').main(process.argv.slice(2)).then(
   (err) => {
     process.stderr.write(`wsol: ${err && err.message ? err.message : String(err)}\n`);
     if (process.env.WSOL_DEBUG) process.stderr.write(`${err && err.stack}\n`);
-    process.exitCode = 1;
+    // A training stopped by a signal carries the status a shell expects (130 after Ctrl-C, 143 after SIGTERM).
+    process.exitCode = err && Number.isInteger(err.exitCode) ? err.exitCode : 1;
   },
 );

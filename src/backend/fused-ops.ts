@@ -43,6 +43,23 @@
  *            dBeta = sum(dy), dGamma = sum(dy * xhat),
  *            dx = gamma * inv * (dy - dBeta / M - xhat * dGamma / M) + dMean / M + dVariance * 2 (x - mean) / M
  *
+ * WsolLocalAttention: windowed dot-product attention, each position over its (2r+1)^2 neighbours.
+ *   inputs   q [n, h, w, d], k [n, h, w, d], v [n, h, w, c];  attrs radius r (>= 1), scale
+ *   outputs  [context [n, h, w, c], weights [n, h, w, K]], K = (2r+1)^2; neighbour o of cell (y, x) is
+ *            (y + o div (2r+1) - r, x + o mod (2r+1) - r)
+ *   formula  weights[p, o] = softmax over the neighbours inside the map of scale * q[p] . k[p + o]
+ *            (0 for neighbours outside the map), context[p] = sum_o weights[p, o] v[p + o].
+ *            Equal to softmax(scale * Q K^T + mask) V with the N x N window mask, at N x K work.
+ *   gradient WsolLocalAttentionGrad (or its reference).
+ *
+ * WsolLocalAttentionGrad: the backward pass of WsolLocalAttention.
+ *   inputs   dContext [n, h, w, c], dWeights [n, h, w, K] (zeros when unused), q, k, v, weights
+ *   attrs    radius, scale;  outputs [dq, dk, dv] (shapes of q, k, v)
+ *   formula  dA[p, o] = dContext[p] . v[p + o] + dWeights[p, o],
+ *            dS[p, o] = weights[p, o] (dA[p, o] - sum_o' weights[p, o'] dA[p, o']),
+ *            dq[p] = scale sum_o dS[p, o] k[p + o],  dk[u] = scale sum_{p + o = u} dS[p, o] q[p],
+ *            dv[u] = sum_{p + o = u} weights[p, o] dContext[p].
+ *
  * WsolScaleAdd: y = a * scale + b (the residual mix of attention layers: gamma * context + f).
  *   inputs   a, scale (shape [1] or [], broadcast), b (shape of a);  outputs [y]
  *   gradient da = dy * scale, dScale = sum(dy * a), db = dy (plain ops).
@@ -53,6 +70,8 @@ export const FUSED_KERNELS = {
   adamW: 'WsolAdamWUpdate',
   batchNormTrain: 'WsolBatchNormTrain',
   batchNormTrainGrad: 'WsolBatchNormTrainGrad',
+  localAttention: 'WsolLocalAttention',
+  localAttentionGrad: 'WsolLocalAttentionGrad',
   scaleAdd: 'WsolScaleAdd',
 } as const;
 
@@ -229,6 +248,18 @@ function registerFusedGradients(): void {
     },
   });
   tf.registerGradient({
+    kernelName: FUSED_KERNELS.localAttention,
+    inputsToSave: ['q', 'k', 'v'],
+    outputsToSave: [false, true],
+    gradFunc: (dys, saved, attrs) => {
+      const [dContext, dWeights] = dys as tf.Tensor4D[];
+      const [q, k, v, weights] = saved as tf.Tensor4D[];
+      const { radius, scale } = attrs as unknown as { radius: number; scale: number };
+      const g = localAttentionGrad({ dContext, dWeights, q, k, v, weights }, radius, scale);
+      return { q: () => g.dq, k: () => g.dk, v: () => g.dv };
+    },
+  });
+  tf.registerGradient({
     kernelName: FUSED_KERNELS.scaleAdd,
     inputsToSave: ['a', 'scale'],
     gradFunc: (dy, saved) => {
@@ -252,6 +283,127 @@ export function batchNormTrain(x: tf.Tensor, gamma: tf.Tensor1D, beta: tf.Tensor
   if (!hasFusedKernel(FUSED_KERNELS.batchNormTrain)) return batchNormTrainReference(x, gamma, beta, epsilon);
   const [y, mean, variance] = tf.engine().runKernel(FUSED_KERNELS.batchNormTrain, { x, gamma, beta }, { epsilon }) as tf.Tensor[];
   return { y, mean: mean as tf.Tensor1D, variance: variance as tf.Tensor1D };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Windowed (local) attention
+
+export interface LocalAttentionResult {
+  context: tf.Tensor4D;
+  weights: tf.Tensor4D;
+}
+
+/** Number of neighbours of a cell at radius r. */
+export const windowCells = (radius: number) => (2 * radius + 1) ** 2;
+
+/**
+ * For an h x w map: the flat index of each cell's neighbour o (the cell itself where the neighbour
+ * lies outside the map) and an additive mask [N, K] that is 0 inside the map and -1e9 outside.
+ */
+function neighbourTable(h: number, w: number, radius: number): { index: tf.Tensor1D; mask: tf.Tensor2D } {
+  const side = 2 * radius + 1;
+  const cells = side * side;
+  const index = new Int32Array(h * w * cells);
+  const mask = new Float32Array(h * w * cells);
+  for (let y = 0; y < h; y++) {
+    for (let x = 0; x < w; x++) {
+      const p = y * w + x;
+      for (let o = 0; o < cells; o++) {
+        const ny = y + Math.floor(o / side) - radius;
+        const nx = x + (o % side) - radius;
+        const inside = ny >= 0 && ny < h && nx >= 0 && nx < w;
+        index[p * cells + o] = inside ? ny * w + nx : p;
+        mask[p * cells + o] = inside ? 0 : -1e9;
+      }
+    }
+  }
+  return { index: tf.tensor1d(index, 'int32'), mask: tf.tensor2d(mask, [h * w, cells]) };
+}
+
+function checkLocalAttention(q: tf.Tensor4D, k: tf.Tensor4D, v: tf.Tensor4D, radius: number): void {
+  if (!(Number.isInteger(radius) && radius >= 1)) throw new Error(`localAttention: radius must be an integer >= 1, got ${radius}`);
+  if (!tf.util.arraysEqual(q.shape, k.shape)) throw new Error(`localAttention: q [${q.shape}] and k [${k.shape}] must have one shape`);
+  if (!tf.util.arraysEqual(q.shape.slice(0, 3), v.shape.slice(0, 3))) throw new Error(`localAttention: v [${v.shape}] must have the n, h, w of q [${q.shape}]`);
+}
+
+/** Each cell's neighbours of `t` [n, h, w, e] as [n, N, K, e] (gather: N x K x e, not N x N). */
+function gatherNeighbours(t: tf.Tensor4D, index: tf.Tensor1D, cells: number): tf.Tensor4D {
+  const [n, h, w, e] = t.shape;
+  return tf.reshape(tf.gather(tf.reshape(t, [n, h * w, e]), index, 1), [n, h * w, cells, e]) as tf.Tensor4D;
+}
+
+/** Reference forward in plain tfjs ops (gather, multiply, sum, softmax); differentiable by tfjs. */
+export function localAttentionReference(q: tf.Tensor4D, k: tf.Tensor4D, v: tf.Tensor4D, radius: number, scale: number): LocalAttentionResult {
+  checkLocalAttention(q, k, v, radius);
+  return tf.tidy(() => {
+    const [n, h, w, d] = q.shape;
+    const c = v.shape[3];
+    const cells = windowCells(radius);
+    const { index, mask } = neighbourTable(h, w, radius);
+    const qs = tf.reshape(q, [n, h * w, 1, d]);
+    const logits = tf.mul(tf.sum(tf.mul(qs, gatherNeighbours(k, index, cells)), 3), scale);
+    const weights = tf.softmax(tf.add(logits, mask)) as tf.Tensor3D;
+    const context = tf.sum(tf.mul(tf.expandDims(weights, 3), gatherNeighbours(v, index, cells)), 2);
+    return { context: tf.reshape(context, [n, h, w, c]) as tf.Tensor4D, weights: tf.reshape(weights, [n, h, w, cells]) as tf.Tensor4D };
+  });
+}
+
+export interface LocalAttentionGradInputs {
+  dContext: tf.Tensor4D;
+  dWeights: tf.Tensor4D;
+  q: tf.Tensor4D;
+  k: tf.Tensor4D;
+  v: tf.Tensor4D;
+  weights: tf.Tensor4D;
+}
+
+/** Sums [n, N, K, e] contributions into the neighbour cells they came from: [n, h, w, e]. */
+function scatterToNeighbours(t: tf.Tensor4D, index: tf.Tensor1D, h: number, w: number): tf.Tensor4D {
+  const [n, cellsN, cells, e] = t.shape;
+  const byCell = tf.reshape(tf.transpose(tf.reshape(t, [n, cellsN * cells, e]), [1, 0, 2]), [cellsN * cells, n * e]);
+  const summed = tf.unsortedSegmentSum(byCell, index, h * w);
+  return tf.reshape(tf.transpose(tf.reshape(summed, [h * w, n, e]), [1, 0, 2]), [n, h, w, e]) as tf.Tensor4D;
+}
+
+/** Reference backward in plain tfjs ops (the formula in the header). */
+export function localAttentionGradReference(a: LocalAttentionGradInputs, radius: number, scale: number): { dq: tf.Tensor4D; dk: tf.Tensor4D; dv: tf.Tensor4D } {
+  return tf.tidy(() => {
+    const [n, h, w, d] = a.q.shape;
+    const c = a.v.shape[3];
+    const cells = windowCells(radius);
+    const { index, mask } = neighbourTable(h, w, radius);
+    const valid = tf.cast(tf.equal(mask, 0), 'float32'); // index points at the cell itself outside the map
+    const weights = tf.reshape(a.weights, [n, h * w, cells]);
+    const dc = tf.reshape(a.dContext, [n, h * w, 1, c]);
+    const dA = tf.add(tf.sum(tf.mul(dc, gatherNeighbours(a.v, index, cells)), 3), tf.reshape(a.dWeights, [n, h * w, cells]));
+    const dS = tf.mul(weights, tf.sub(dA, tf.sum(tf.mul(weights, dA), 2, true)));
+    const dSs = tf.mul(tf.expandDims(dS, 3), scale);
+    const dq = tf.reshape(tf.sum(tf.mul(dSs, gatherNeighbours(a.k, index, cells)), 2), [n, h, w, d]) as tf.Tensor4D;
+    const qs = tf.reshape(a.q, [n, h * w, 1, d]);
+    const keep = tf.reshape(valid, [1, h * w, cells, 1]);
+    const dk = scatterToNeighbours(tf.mul(tf.mul(dSs, qs), keep) as tf.Tensor4D, index, h, w);
+    const dv = scatterToNeighbours(tf.mul(tf.mul(tf.expandDims(weights, 3), dc), keep) as tf.Tensor4D, index, h, w);
+    return { dq, dk, dv };
+  });
+}
+
+/** The backward pass: the backend's WsolLocalAttentionGrad kernel, else the reference. */
+export function localAttentionGrad(a: LocalAttentionGradInputs, radius: number, scale: number): { dq: tf.Tensor4D; dk: tf.Tensor4D; dv: tf.Tensor4D } {
+  if (!hasFusedKernel(FUSED_KERNELS.localAttentionGrad)) return localAttentionGradReference(a, radius, scale);
+  const inputs = { dContext: a.dContext, dWeights: a.dWeights, q: a.q, k: a.k, v: a.v, weights: a.weights };
+  const [dq, dk, dv] = tf.engine().runKernel(FUSED_KERNELS.localAttentionGrad, inputs, { radius, scale }) as tf.Tensor4D[];
+  return { dq, dk, dv };
+}
+
+/**
+ * Windowed attention: one WsolLocalAttention kernel (and one gradient kernel) when the backend has
+ * them, else the reference ops. N x (2r+1)^2 work and memory, never N x N.
+ */
+export function localAttention(q: tf.Tensor4D, k: tf.Tensor4D, v: tf.Tensor4D, radius: number, scale: number): LocalAttentionResult {
+  if (!hasFusedKernel(FUSED_KERNELS.localAttention)) return localAttentionReference(q, k, v, radius, scale);
+  checkLocalAttention(q, k, v, radius);
+  const [context, weights] = tf.engine().runKernel(FUSED_KERNELS.localAttention, { q, k, v }, { radius, scale }) as tf.Tensor4D[];
+  return { context, weights };
 }
 
 // ---------------------------------------------------------------------------------------------

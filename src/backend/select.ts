@@ -9,11 +9,27 @@
  */
 import * as fs from 'fs';
 import * as tf from '@tensorflow/tfjs-core';
-import '@tensorflow/tfjs-backend-cpu';
+import { MathBackendCPU } from '@tensorflow/tfjs-backend-cpu';
 import './register-gradients';
 import { registerWasmTrainingKernels, WASM_TRAINING_KERNELS } from './wasm-training-kernels';
 import { initWebgpu, webgpuAdapter, WEBGPU_KERNELS } from './webgpu/webgpu-backend';
 import { nativeStatus, registerNativeKernels, type NativeStatus } from './native/register';
+
+/**
+ * tfjs's cpu backend prints a banner asking to install tfjs-node on its first tensor; this project
+ * chooses its engine itself (and `wsol info` says which), so the cpu backend is registered again,
+ * quiet, at the priority tfjs gives it. Its kernels are registered by name and stay as they are.
+ */
+tf.removeBackend('cpu');
+tf.registerBackend(
+  'cpu',
+  () => {
+    const backend = new MathBackendCPU();
+    (backend as unknown as { firstUse: boolean }).firstUse = false;
+    return backend;
+  },
+  1,
+);
 
 export const BACKEND_CHOICES = ['gpu', 'webgpu', 'tensorflow', 'wasm', 'cpu'] as const;
 export type BackendChoice = (typeof BACKEND_CHOICES)[number];

@@ -27,6 +27,7 @@ import { backendInfo, initBackend } from '../backend/select';
 import { nativeStatus, setNativeKernelsEnabled } from '../backend/native/register';
 import { threadSettingFromEnv } from '../backend/native/thread-policy';
 import { wasmThreadCount } from '../backend/wasm-threads';
+import { compareDispatches, type DispatchComparison } from '../backend/webgpu/dispatch-comparison';
 import { checkMemory, type MemoryReport } from './memory-check';
 import { buildMethodNet, METHOD_NETS, type MethodNet } from './method-nets';
 import { buildReferenceNet, forwardMacs, REFERENCE_NETS, type BuiltNet, type ReferenceNet } from './reference-nets';
@@ -36,7 +37,12 @@ export type Engine = 'cpu' | 'native' | 'wasm' | 'wasm-forward' | 'torch' | 'tor
 export const ENGINES: Engine[] = ['cpu', 'native', 'wasm', 'wasm-forward', 'torch', 'torch-1t', 'webgpu'];
 export const DEFAULT_ENGINES: Engine[] = ['cpu', 'native', 'wasm', 'torch', 'torch-1t'];
 
-export interface BenchResult {
+/**
+ * webgpu rows also carry the GPU dispatches of one steady-state step with this project's kernels
+ * (`dispatchesPerStep`) and with tfjs-webgpu's stock ones (`stockDispatchesPerStep`), and both
+ * paths' losses (src/backend/webgpu/dispatch-comparison.ts).
+ */
+export interface BenchResult extends Partial<DispatchComparison> {
   net: string;
   engine: Engine;
   msPerStep: number;
@@ -70,8 +76,6 @@ export interface NetSummary {
   wasmTimeVsTorch: number | null;
   /** wasm training-step ms / wasm forward ms (3 would be a perfectly efficient backward). */
   stepOverForward: number | null;
-  /** timeVsTorch <= ACCEPTANCE_RATIO (null without PyTorch). */
-  meetsAcceptance: boolean | null;
   /** Why there is no PyTorch time for this net. */
   torchNote?: string;
 }
@@ -97,8 +101,10 @@ export interface BenchReport {
   machine: { cpus: number; model: string; loadAverage: number[] };
   /** Per-kernel time of one training step on the default engine, per net (only with `profile`). */
   profile?: Record<string, KernelTime[]>;
-  /** Memory over many steps of a small net (only with `memorySteps`). */
-  memory?: MemoryReport;
+  /** Memory over many steps of small cam and ours nets (only with `memorySteps`). */
+  memory?: MemoryReport[];
+  /** The speed targets (SPEED_TARGETS) and the memory checks, on this run's figures. */
+  targets: TargetCheck[];
 }
 
 export interface BenchOptions {
@@ -126,18 +132,34 @@ export interface BenchOptions {
   python: string;
   /** Also profile one step per net on the training engine, kernel by kernel. */
   profile: boolean;
-  /** Also run this many steps of a small cam net and check memory does not grow (0: off). */
+  /** Also run this many steps of small cam and ours nets and check memory does not grow (0: off). */
   memorySteps: number;
   onProgress?: (line: string) => void;
 }
 
 export const DEFAULT_BENCH: BenchOptions = { steps: 3, rounds: 3, cpuSteps: 1, cpuBatch: 1, torchThreads: 2, python: '/usr/bin/python3', profile: false, memorySteps: 0 };
 
-/** The issue's acceptance bound: a training step at most this many times PyTorch's (2 threads). */
-export const ACCEPTANCE_RATIO = 1.5;
+/**
+ * The speed targets, checked on the ratios measured side by side in this run: a step of each net at
+ * most `limit` times PyTorch's with `torchThreads` threads, and ours at most `limit` times cam's.
+ */
+export const SPEED_TARGETS: { net: string; versus: 'torch' | string; limit: number }[] = [
+  { net: 'cnn3-112', versus: 'torch', limit: 1.0 },
+  { net: 'vgg-64', versus: 'torch', limit: 1.0 },
+  { net: 'cam', versus: 'torch', limit: 1.0 },
+  { net: 'ours', versus: 'cam', limit: 2.0 },
+];
 
-/** The small net of the memory check: cam at 32 px, batch 4. */
-const MEMORY_NET: MethodNet = { ...METHOD_NETS[0], name: 'cam-32', inputSize: 32, batch: 4 };
+/** One target, as measured: the ratio, its limit and whether it holds (null: not measured here). */
+export interface TargetCheck {
+  target: string;
+  ratio: number | null;
+  limit: number;
+  met: boolean | null;
+}
+
+/** The small nets of the memory check: cam and ours at 32 px, batch 4. */
+const MEMORY_NETS: MethodNet[] = METHOD_NETS.map((n) => ({ ...n, name: `${n.name}-32`, inputSize: 32, batch: 4 }));
 
 interface BenchNet {
   name: string;
@@ -319,6 +341,13 @@ export async function runBenchmark(options: Partial<BenchOptions> = {}): Promise
       const times = rounds[engine];
       if (times) add(engine, median(times.map((t) => t.ms)), engine === 'wasm-forward' ? 1 : 3, undefined, median(times.map((t) => t.cpuMs)));
     }
+    if (engines.includes('webgpu')) {
+      await useEngine('webgpu');
+      const d = compareDispatches(() => net.build(net.batch));
+      const row = results.find((r) => r.net === net.name && r.engine === 'webgpu');
+      if (row) Object.assign(row, d);
+      opts.onProgress?.(`${net.name} webgpu: ${d.dispatchesPerStep} dispatches per step (stock kernels: ${d.stockDispatchesPerStep}), losses ${d.loss} and ${d.stockLoss}`);
+    }
     if (opts.profile) {
       await useEngine(trainingEngine);
       profile[net.name] = await profileStep(net);
@@ -335,21 +364,24 @@ export async function runBenchmark(options: Partial<BenchOptions> = {}): Promise
       timeVsTorch1t: ratio(trainingEngine, 'torch-1t'),
       wasmTimeVsTorch: ratio('wasm', 'torch'),
       stepOverForward: ratio('wasm', 'wasm-forward'),
-      meetsAcceptance: timeVsTorch === null ? null : timeVsTorch <= ACCEPTANCE_RATIO,
       ...(torchNote ? { torchNote } : {}),
     };
   }
-  let memory: MemoryReport | undefined;
+  const memory: MemoryReport[] = [];
   if (opts.memorySteps > 0) {
     await useEngine(trainingEngine);
-    const built = buildMethodNet(MEMORY_NET);
-    try {
-      memory = checkMemory(MEMORY_NET.name, trainingEngine, built, { steps: opts.memorySteps });
-    } finally {
-      built.dispose();
+    for (const net of MEMORY_NETS) {
+      const built = buildMethodNet({ ...net, batch: opts.batch ?? net.batch });
+      try {
+        memory.push(checkMemory(net.name, trainingEngine, built, { steps: opts.memorySteps }));
+      } finally {
+        built.dispose();
+      }
+      const m = memory[memory.length - 1];
+      opts.onProgress?.(`memory over ${m.steps} steps of ${m.net}: tensors ${m.tensorGrowth >= 0 ? '+' : ''}${m.tensorGrowth}, RSS ${m.rssGrowthMB.toFixed(1)} MB`);
     }
-    opts.onProgress?.(`memory over ${memory.steps} steps of ${memory.net}: tensors ${memory.tensorGrowth >= 0 ? '+' : ''}${memory.tensorGrowth}, RSS ${memory.rssGrowthMB.toFixed(1)} MB`);
   }
+  const targets = checkTargets(results, perNet, trainingEngine, opts.torchThreads, memory);
   await useEngine('wasm');
   const info = backendInfo();
   const threads = wasmThreadCount();
@@ -362,6 +394,27 @@ export async function runBenchmark(options: Partial<BenchOptions> = {}): Promise
     wasm: { simd: info?.tfBackend === 'wasm' ? info.wasmSimd : null, threads },
     machine: { cpus: os.cpus().length, model: os.cpus()[0]?.model ?? 'unknown', loadAverage: os.loadavg() },
     ...(opts.profile ? { profile } : {}),
-    ...(memory ? { memory } : {}),
+    ...(memory.length > 0 ? { memory } : {}),
+    targets,
   };
+}
+
+/** The speed targets on this run's step times (training engine), then one memory check per net. */
+function checkTargets(results: BenchResult[], perNet: Record<string, NetSummary>, engine: Engine, torchThreads: number, memory: MemoryReport[]): TargetCheck[] {
+  const ms = (net: string) => results.find((r) => r.net === net && r.engine === engine)?.msPerStep;
+  const checks: TargetCheck[] = [];
+  for (const t of SPEED_TARGETS) {
+    if (!perNet[t.net]) continue;
+    const ratio = t.versus === 'torch' ? perNet[t.net].timeVsTorch : (() => {
+      const a = ms(t.net);
+      const b = ms(t.versus);
+      return a !== undefined && b !== undefined ? a / b : null;
+    })();
+    const versus = t.versus === 'torch' ? `PyTorch (${torchThreads} threads)` : t.versus;
+    checks.push({ target: `${t.net} step / ${versus} step`, ratio, limit: t.limit, met: ratio === null ? null : ratio <= t.limit });
+  }
+  for (const m of memory) {
+    checks.push({ target: `${m.net}: RSS growth over ${m.steps} steps (MB; tensors ${m.tensorGrowth >= 0 ? '+' : ''}${m.tensorGrowth}, buffers ${m.bufferGrowth >= 0 ? '+' : ''}${m.bufferGrowth})`, ratio: m.rssGrowthMB, limit: m.rssLimitMB, met: m.ok });
+  }
+  return checks;
 }

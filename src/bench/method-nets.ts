@@ -6,12 +6,13 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { Rng } from '../common/rng';
+import { ComplementaryModel } from '../method/complementary-network';
 import { createModel } from '../method/registry';
 import { DEFAULT_TRAIN_CONFIG } from '../train/config';
 import { WsolOptimizer } from '../train/optimizer';
 import { trainStep } from '../train/train-step';
 import type { BuiltNet } from './reference-nets';
-import { torchTwinOf, type TorchTwin } from './torch-twin';
+import { complementaryTwinOf, torchTwinOf, type ComplementaryTwin, type TorchTwin } from './torch-twin';
 
 export interface MethodNet {
   name: string;
@@ -30,7 +31,7 @@ export const METHOD_NETS: MethodNet[] = [
 
 export interface BuiltMethodNet extends BuiltNet {
   /** The PyTorch twin of the net's layers, or why there is none. */
-  twin: TorchTwin | string;
+  twin: TorchTwin | ComplementaryTwin | string;
 }
 
 /** Builds the method's model with a fixed random batch on the current backend. */
@@ -45,7 +46,7 @@ export function buildMethodNet(net: MethodNet, seed = 1): BuiltMethodNet {
   let step = 0;
   return {
     vars: model.net.trainableWeights.map((w) => w.read() as tf.Variable),
-    twin: torchTwinOf(model.net, net.method),
+    twin: model instanceof ComplementaryModel ? complementaryTwinOf(model) : torchTwinOf(model.net, net.method),
     step(lr: number): number {
       return trainStep(model, optimizer, images, labels, { step: step++, seed }, lr).loss;
     },

@@ -11,8 +11,14 @@ NET_SPEC_JSON has name, inputSize, batch, classes and layers, plus optional head
   act; {"kind": "bn", "c", "eps", "momentum"} (tfjs momentum: PyTorch's is 1 - it);
   {"kind": "act", "act"}; pool layers give size, stride, padding. head "gap": the logits are the
   spatial mean of the last layer (CAM). optimizer {"name": "adamw", "lr", "weightDecay", "betas", "eps"}.
+- a complementary method's twin (kind "complementary", torch-twin.ts): the backbone's leaf layers,
+  CAAM, SSAM (local over the (2r+1)^2 window for window r > 0), two heads, complementary dropout and the
+  loss of the resolved config (complementary.py).
 NCHW here, NHWC in tfjs: same shapes and FLOPs. One step = forward, softmax cross-entropy, backward,
 optimiser update.
+
+  python3 torch_step.py --loss FILE  -> prints {"loss": ..., "terms": {...}}: the complementary twin's
+  loss on the weights, images, labels and dropout masks in FILE (JSON written by torch-twin.test.ts).
 """
 import json
 import sys
@@ -40,10 +46,11 @@ def same_padding(k, stride, padding):
     return k // 2
 
 
-def build(spec):
+def leaf_layers(spec_layers):
+    """The leaf layers (conv, bn, act, pool) as PyTorch modules, and the channels they end with."""
     layers = []
     last = 3
-    for layer in spec["layers"]:
+    for layer in spec_layers:
         kind = layer["kind"]
         if kind == "pool":
             size, stride = layer.get("size", 2), layer.get("stride", 2)
@@ -60,6 +67,11 @@ def build(spec):
             layers += activation(layer["act"])
         else:
             raise ValueError(f"unknown layer kind {kind!r}")
+    return layers, last
+
+
+def build(spec):
+    layers, last = leaf_layers(spec["layers"])
     layers += [nn.AdaptiveAvgPool2d(1), nn.Flatten()]
     if spec.get("head", "dense") == "dense":
         layers.append(nn.Linear(last, spec["classes"], bias=False))
@@ -76,21 +88,39 @@ def optimizer(spec, params):
 
 
 def main():
+    if sys.argv[1] == "--loss":
+        from complementary import loss_from_file
+        print(json.dumps(loss_from_file(sys.argv[2])))
+        return
     spec, steps, threads = json.loads(sys.argv[1]), int(sys.argv[2]), int(sys.argv[3])
     torch.set_num_threads(threads)
     torch.manual_seed(1)
-    model = build(spec)
-    model.train()
-    opt = optimizer(spec, model.parameters())
     x = torch.randn(spec["batch"], 3, spec["inputSize"], spec["inputSize"])
     y = torch.arange(spec["batch"]) % spec["classes"]
-    loss_fn = nn.CrossEntropyLoss()
+    if spec.get("kind") == "complementary":
+        from complementary import Complementary, random_masks
+        model = Complementary(spec)
+        model.train()
+        opt = optimizer(spec, model.parameters())
+        counter = [0]
 
-    def step():
-        opt.zero_grad()
-        loss = loss_fn(model(x), y)
-        loss.backward()
-        opt.step()
+        def step():
+            opt.zero_grad()
+            total, _ = model.loss(x, y, random_masks(spec, spec["batch"]), counter[0])
+            total.backward()
+            opt.step()
+            counter[0] += 1
+    else:
+        model = build(spec)
+        model.train()
+        opt = optimizer(spec, model.parameters())
+        loss_fn = nn.CrossEntropyLoss()
+
+        def step():
+            opt.zero_grad()
+            loss = loss_fn(model(x), y)
+            loss.backward()
+            opt.step()
 
     step()  # warm-up
     times = []

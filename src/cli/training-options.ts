@@ -16,6 +16,7 @@ export const TRAINING_OPTIONS: Record<string, OptionSpec> = {
   'eval-limit': { type: 'int', description: 'evaluate on at most N images (0 = all)', min: 0, max: Number.MAX_SAFE_INTEGER },
   set: { type: 'strings', description: 'a method option, e.g. loss.lambdaFuse=0.5 (wsol methods lists them)' },
   'pretrained-weights': { type: 'string', description: 'Keras VGG16 notop .h5 file for --backbone vgg16' },
+  'backbone-init': { type: 'string', description: 'tiny backbone start: auto (the shipped pretrained weights where they fit, tinyWidth 16; the default), pretrained, scratch, or a wsol pretrain manifest (.json)' },
   'skip-bad': { type: 'boolean', description: 'skip missing or undecodable images with a warning instead of stopping' },
 };
 
@@ -43,6 +44,7 @@ export function trainConfigFromOptions(o: ParsedOptions): Partial<TrainConfig> {
   if (o.limit !== undefined) c.limit = o.limit as number;
   if (o.evalLimit !== undefined) c.evalLimit = o.evalLimit as number;
   if (o.pretrainedWeights !== undefined) c.pretrainedWeights = o.pretrainedWeights as string;
+  if (o.backboneInit !== undefined) c.backboneInit = o.backboneInit as string;
   if (o.set !== undefined) c.methodOptions = methodOptionsFromSets(o.set as string[], c.backbone);
   if (o.lr !== undefined || o.optimizer !== undefined) {
     c.optimizer = {

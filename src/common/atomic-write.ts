@@ -27,7 +27,7 @@ export function writeFileAtomic(file: string, data: string | Uint8Array): void {
   try {
     const fd = fs.openSync(tmp, 'w');
     try {
-      writeAll(fd, bytes, tmp);
+      writeAll(fd, bytes, file);
       fs.fsyncSync(fd);
     } finally {
       fs.closeSync(fd);
@@ -35,7 +35,9 @@ export function writeFileAtomic(file: string, data: string | Uint8Array): void {
     fs.renameSync(tmp, file);
   } catch (err) {
     fs.rmSync(tmp, { force: true });
-    throw err;
+    // Node's own messages (ENOSPC, EACCES...) name no file, or only the temp file.
+    const m = (err as Error).message;
+    throw m.includes(file) && !m.includes(tmp) ? err : new Error(`cannot write ${file}: ${m.split(tmp).join(file)}`);
   }
 }
 

@@ -8,7 +8,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import type { Box } from '../common/box';
 import { Rng } from '../common/rng';
 import type { Dataset, DatasetItem, RgbImage, Split } from './dataset';
-import { cropFlip, cropFlipMask, IMAGENET_MEAN, IMAGENET_STD, resizeMask, resizeRgb, transformBox } from './image-ops';
+import { cropFlip, cropFlipMask, IMAGENET_MEAN, IMAGENET_STD, normalizePixels, resizeMask, resizeRgb, transformBox } from './image-ops';
 
 export interface Batch {
   /** [N, S, S, 3] float32, normalised with ImageNet mean/std (0 = mean colour). The consumer disposes it. */
@@ -50,19 +50,7 @@ interface Prepared {
 
 const MAX_SCALE = 1.25;
 
-/** (v / 255 - mean[c]) / std[c] for every byte value v and channel c. */
-const NORMALISE = Float32Array.from({ length: 768 }, (_, k) => (((k & 255) / 255 - IMAGENET_MEAN[k >> 8]) / IMAGENET_STD[k >> 8]));
-
-/** RGB bytes -> the network's input values: (v / 255 - mean[c]) / std[c] per channel. */
-export function normalizePixels(rgb: Uint8Array): Float32Array {
-  const pixels = new Float32Array(rgb.length);
-  for (let i = 0; i < pixels.length; i += 3) {
-    pixels[i] = NORMALISE[rgb[i]];
-    pixels[i + 1] = NORMALISE[256 + rgb[i + 1]];
-    pixels[i + 2] = NORMALISE[512 + rgb[i + 2]];
-  }
-  return pixels;
-}
+export { normalizePixels } from './image-ops';
 
 async function prepare(ds: Dataset, item: DatasetItem, opts: BatchOptions, rng: Rng): Promise<Prepared> {
   const size = opts.imageSize;

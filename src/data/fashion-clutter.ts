@@ -187,22 +187,64 @@ export function renderFashionSample(opts: FashionClutterOptions, sources: { trai
   return { image: canvas, mask, box, label: src.labels[sourceIndex], sourceIndex };
 }
 
-/** Opens the dataset: reads the IDX files once, renders each split on first use. */
-export function fashionClutterDataset(options: Partial<FashionClutterOptions> & { dataRoot?: string } = {}): Dataset {
-  const opts: FashionClutterOptions = { ...DEFAULT_FASHION_CLUTTER, ...options, sizes: { ...DEFAULT_FASHION_CLUTTER.sizes, ...(options.sizes ?? {}) } };
+function validateOptions(opts: FashionClutterOptions): void {
   if (opts.imageSize < 32) throw new Error(`fashion-clutter: imageSize must be >= 32, got ${opts.imageSize}`);
   if (!(opts.minScale > 0 && opts.maxScale >= opts.minScale)) throw new Error(`fashion-clutter: need 0 < minScale <= maxScale, got ${opts.minScale}..${opts.maxScale}`);
-  const candidates = opts.dir ? [opts.dir] : [path.join(options.dataRoot ?? 'data', 'fashion-mnist'), SYSTEM_FASHION_DIR];
-  const dir = findFashionDir(candidates);
-  if (!dir) {
+}
+
+/** Reads the four IDX files once (from `dir`, `<dataRoot>/fashion-mnist`, then the Debian package's folder). */
+function readFashionSources(dir: string | undefined, dataRoot: string | undefined): { train: Source; test: Source } {
+  const candidates = dir ? [dir] : [path.join(dataRoot ?? 'data', 'fashion-mnist'), SYSTEM_FASHION_DIR];
+  const found = findFashionDir(candidates);
+  if (!found) {
     throw new Error(`fashion-clutter: Fashion-MNIST IDX files not found in ${candidates.join(' or ')} (install the Debian package dataset-fashion-mnist or run \`wsol data prepare fashion-clutter\`)`);
   }
-  const train = readIdxImagesAndLabels(idxPath(dir, FASHION_FILES.trainImages), idxPath(dir, FASHION_FILES.trainLabels));
-  const test = readIdxImagesAndLabels(idxPath(dir, FASHION_FILES.testImages), idxPath(dir, FASHION_FILES.testLabels));
+  const train = readIdxImagesAndLabels(idxPath(found, FASHION_FILES.trainImages), idxPath(found, FASHION_FILES.trainLabels));
+  const test = readIdxImagesAndLabels(idxPath(found, FASHION_FILES.testImages), idxPath(found, FASHION_FILES.testLabels));
   for (const [name, s] of [['train', train], ['test', test]] as const) {
     if (s.rows !== 28 || s.cols !== 28) throw new Error(`fashion-clutter: ${name} images are ${s.rows}x${s.cols}, expected 28x28`);
   }
-  const sources = { train, test };
+  return { train, test };
+}
+
+/**
+ * The items a backbone may be pretrained on: Fashion-MNIST train images 0..49,999 only, the ones
+ * fashion-clutter's train objects come from. Val objects (50,000..54,999), the clutter pool
+ * (55,000..59,999) and every t10k image stay unseen.
+ */
+export const PRETRAIN_SOURCE_ITEMS = 50_000;
+
+/**
+ * Image-level-labelled canvases for pretraining the tiny backbone: the fashion-clutter rendering, with
+ * objects and clutter both drawn from train items 0..49,999 and a seed of its own. Its 'train' split
+ * holds `count` images; 'val' holds `valCount` more from the same pool (for monitoring only). No boxes
+ * or masks are used by pretraining (the dataset carries them because the renderer makes them).
+ */
+export function fashionPretrainDataset(options: { seed: number; count: number; valCount: number; imageSize?: number; dir?: string; dataRoot?: string }): Dataset {
+  // A seed namespace of its own, so pretraining never renders the exact canvases of a fashion-clutter run.
+  const opts: FashionClutterOptions = { ...DEFAULT_FASHION_CLUTTER, seed: (options.seed ^ 0x5eed0000) >>> 0, imageSize: options.imageSize ?? DEFAULT_FASHION_CLUTTER.imageSize, sizes: { train: options.count, val: options.valCount, test: 0 } };
+  validateOptions(opts);
+  const all = readFashionSources(options.dir, options.dataRoot);
+  if (all.train.count < PRETRAIN_SOURCE_ITEMS) throw new Error(`fashion pretraining: needs the ${PRETRAIN_SOURCE_ITEMS} first train items, the file has ${all.train.count}`);
+  const restricted: Source = { count: PRETRAIN_SOURCE_ITEMS, pixels: all.train.pixels.subarray(0, PRETRAIN_SOURCE_ITEMS * 784), labels: all.train.labels.subarray(0, PRETRAIN_SOURCE_ITEMS) };
+  const sources = { train: restricted, test: restricted };
+  const objects = pools('train', PRETRAIN_SOURCE_ITEMS).size;
+  if (options.count + options.valCount > objects) throw new Error(`fashion pretraining: ${options.count} + ${options.valCount} images exceed the ${objects} object items of the pool`);
+  // Both splits render from the train pool; val uses the items after the train ones.
+  return generatedDataset({
+    name: 'fashion-pretrain',
+    classNames: FASHION_CLASS_NAMES,
+    imageSize: opts.imageSize,
+    sizes: opts.sizes,
+    render: (split, i) => renderFashionSample(opts, sources, 'train', split === 'val' ? options.count + i : i),
+  });
+}
+
+/** Opens the dataset: reads the IDX files once, renders each split on first use. */
+export function fashionClutterDataset(options: Partial<FashionClutterOptions> & { dataRoot?: string } = {}): Dataset {
+  const opts: FashionClutterOptions = { ...DEFAULT_FASHION_CLUTTER, ...options, sizes: { ...DEFAULT_FASHION_CLUTTER.sizes, ...(options.sizes ?? {}) } };
+  validateOptions(opts);
+  const sources = readFashionSources(opts.dir, options.dataRoot);
   for (const split of ['train', 'val', 'test'] as const) {
     const pool = pools(split, sources[split === 'test' ? 'test' : 'train'].count);
     const avail = pool.size;

@@ -16,6 +16,20 @@ async function readBytes(file: string): Promise<Buffer> {
   }
 }
 
+/** What a decoder's message means, in plain words; unknown messages are passed on as they are. */
+const PLAIN_DECODE_ERRORS: [RegExp, string][] = [
+  [/end of stream|premature end|truncated|unexpected end|Warning treated as error/i, 'the file ends before its image data does (a truncated download or copy?)'],
+  [/read error|corrupt|huffman|crc|invalid/i, 'its image data is damaged and cannot be read'],
+  [/unsupported image format/i, 'it is not an image in a format this tool reads (JPEG, PNG, WebP, GIF, TIFF, AVIF, SVG)'],
+  [/buffer is empty/i, 'the file is empty'],
+];
+
+function decodeError(what: string, file: string, err: unknown): Error {
+  const message = (err as Error).message ?? String(err);
+  const plain = PLAIN_DECODE_ERRORS.find(([re]) => re.test(message))?.[1];
+  return new Error(`corrupt or unsupported ${what} ${file}: ${plain ?? message}`);
+}
+
 // failOn 'warning' turns libvips' "premature end of JPEG" style warnings into errors, so a
 // truncated file is reported instead of decoded half-grey.
 const SHARP_INPUT = { failOn: 'warning' as const };
@@ -28,7 +42,7 @@ export async function readImageSize(file: string): Promise<{ width: number; heig
     if (!meta.width || !meta.height) throw new Error('no size in header');
     return { width: meta.width, height: meta.height };
   } catch (err) {
-    throw new Error(`corrupt or unsupported image ${file}: ${(err as Error).message}`);
+    throw decodeError('image', file, err);
   }
 }
 
@@ -51,7 +65,7 @@ export async function decodeImageFile(
     if (opts.resize) pipeline = pipeline.resize(opts.resize.width, opts.resize.height, { fit: 'fill', kernel: 'linear' });
     result = await pipeline.raw().toBuffer({ resolveWithObject: true });
   } catch (err) {
-    throw new Error(`corrupt or unsupported image ${file}: ${(err as Error).message}`);
+    throw decodeError('image', file, err);
   }
   if (opts.expect && (stored.width !== opts.expect.width || stored.height !== opts.expect.height)) {
     throw new Error(`image ${file} is ${stored.width}x${stored.height}, the metadata says ${opts.expect.width}x${opts.expect.height}`);
@@ -71,7 +85,7 @@ export async function decodeMaskFile(file: string, expect: { width: number; heig
   try {
     out = await sharp(bytes, SHARP_INPUT).removeAlpha().extractChannel(0).raw().toBuffer({ resolveWithObject: true });
   } catch (err) {
-    throw new Error(`corrupt or unsupported mask ${file}: ${(err as Error).message}`);
+    throw decodeError('mask', file, err);
   }
   if (out.info.width !== expect.width || out.info.height !== expect.height) {
     throw new Error(`mask ${file} is ${out.info.width}x${out.info.height}, its image is ${expect.width}x${expect.height}`);

@@ -77,3 +77,17 @@ export function cropFlipMask(mask: Uint8Array, w: number, cx: number, cy: number
   for (let y = 0; y < size; y++) for (let x = 0; x < size; x++) out[y * size + x] = mask[(cy + y) * w + (flip ? cx + size - 1 - x : cx + x)];
   return out;
 }
+
+/** (v / 255 - mean[c]) / std[c] for every byte value v and channel c. */
+const NORMALISE = Float32Array.from({ length: 768 }, (_, k) => (((k & 255) / 255 - IMAGENET_MEAN[k >> 8]) / IMAGENET_STD[k >> 8]));
+
+/** RGB bytes -> the network's input values: (v / 255 - mean[c]) / std[c] per channel. */
+export function normalizePixels(rgb: Uint8Array): Float32Array {
+  const pixels = new Float32Array(rgb.length);
+  for (let i = 0; i < pixels.length; i += 3) {
+    pixels[i] = NORMALISE[rgb[i]];
+    pixels[i + 1] = NORMALISE[256 + rgb[i + 1]];
+    pixels[i + 2] = NORMALISE[512 + rgb[i + 2]];
+  }
+  return pixels;
+}

@@ -11,7 +11,7 @@
 import type { Box, ScoreMap } from '../common/box';
 import { checkBox } from './boxes';
 import type { BoxConvention } from './connected-regions';
-import { checkNormalizedMap, thresholdList } from './score-map';
+import { checkNormalizedMap, DEFAULT_THRESHOLD_STEP, thresholdList } from './score-map';
 import { sweepBoxes, type SweepResult } from './threshold-sweep';
 
 export interface BoxEvaluatorOptions {
@@ -25,7 +25,7 @@ export interface BoxEvaluatorOptions {
 }
 
 export const DEFAULT_BOX_EVALUATOR: BoxEvaluatorOptions = {
-  thresholdStep: 0.01,
+  thresholdStep: DEFAULT_THRESHOLD_STEP,
   iouThresholds: [0.3, 0.5, 0.7],
   maxBoxAccIou: 0.5,
   boxConvention: 'wsolevaluation',

@@ -11,7 +11,7 @@ import type { Box, ScoreMap } from '../common/box';
 import { checkBox } from './boxes';
 import { argmax, checkIouThreshold } from './box-evaluator';
 import type { BoxConvention } from './connected-regions';
-import { checkNormalizedMap, thresholdList } from './score-map';
+import { checkNormalizedMap, DEFAULT_CAM_THRESHOLD, DEFAULT_THRESHOLD_STEP, thresholdList } from './score-map';
 import { sweepBoxes, type SweepResult } from './threshold-sweep';
 
 export interface ClassicLocOptions {
@@ -23,8 +23,8 @@ export interface ClassicLocOptions {
 }
 
 export const DEFAULT_CLASSIC_LOC: ClassicLocOptions = {
-  thresholdStep: 0.01,
-  fixedThreshold: 0.2,
+  thresholdStep: DEFAULT_THRESHOLD_STEP,
+  fixedThreshold: DEFAULT_CAM_THRESHOLD,
   iou: 0.5,
   boxConvention: 'wsolevaluation',
 };

@@ -11,7 +11,7 @@
  * "ignore" regions); anything else is an error.
  */
 import type { ScoreMap } from '../common/box';
-import { checkNormalizedMap, thresholdList } from './score-map';
+import { checkNormalizedMap, DEFAULT_THRESHOLD_STEP, thresholdList } from './score-map';
 
 export const MASK_IGNORE = 255;
 
@@ -32,7 +32,7 @@ export class PxapEvaluator {
   private falseHist: Float64Array;
   private count = 0;
 
-  constructor(thresholdStep = 0.01) {
+  constructor(thresholdStep = DEFAULT_THRESHOLD_STEP) {
     this.thresholds = thresholdList(thresholdStep);
     this.edges = [...this.thresholds, 1, 2];
     this.trueHist = new Float64Array(this.edges.length);

@@ -148,10 +148,26 @@ export function checkNormalizedMap(m: ScoreMap, what: string): void {
   }
 }
 
+/** Step of the CAM threshold sweep (wsolevaluation's cam_curve_interval), for every evaluator. */
+export const DEFAULT_THRESHOLD_STEP = 0.01;
+
+/**
+ * The fixed CAM threshold of the classic GT-known / Top-1 Loc numbers (papers use 0.15-0.2 on min-max
+ * normalised maps), and of the boxes drawn on overlays.
+ */
+export const DEFAULT_CAM_THRESHOLD = 0.2;
+
 /** The thresholds of the sweep: 0, step, 2 step, ... < 1 (wsolevaluation's np.arange(0, 1, step)). */
 export function thresholdList(step: number): number[] {
   if (!(step > 0 && step < 1)) throw new Error(`threshold step must be in (0, 1), got ${step}`);
   // np.arange's length is ceil((stop - start) / step); i * step mirrors its start + i * step.
   const n = Math.ceil(1 / step);
   return Array.from({ length: n }, (_, i) => i * step).filter((t) => t < 1);
+}
+
+/** Extracts channel `k` of an [h, w, K] slice starting at `offset` of NHWC data. */
+export function channelMap(data: Float32Array | Int32Array | Uint8Array, offset: number, h: number, w: number, numClasses: number, k: number): ScoreMap {
+  const out = new Float32Array(h * w);
+  for (let p = 0; p < h * w; p++) out[p] = data[offset + p * numClasses + k];
+  return { width: w, height: h, data: out };
 }

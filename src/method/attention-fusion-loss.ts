@@ -30,6 +30,18 @@ export function fusionTarget(kind: FusionTarget, mapA: tf.Tensor3D, mapB: tf.Ten
   });
 }
 
+/**
+ * The target as a per-image mask [n, h, w]: 1 where T >= threshold * max(T), else 0 (stop-gradient).
+ * A soft target only pulls the full-image maps towards what the branches found; the mask also pulls
+ * the rest down, so maps can grow over the object without spreading over the background.
+ */
+export function binarizeTarget(target: tf.Tensor3D, threshold: number): tf.Tensor3D {
+  return tf.tidy(() => {
+    const peak = tf.max(target, [1, 2], true);
+    return stopGradient(tf.cast(tf.greaterEqual(target, tf.mul(peak, threshold)), 'float32') as tf.Tensor3D);
+  });
+}
+
 /** The older union target (kept for notebooks and the ablation). */
 export function unionTarget(mapA: tf.Tensor3D, mapB: tf.Tensor3D): tf.Tensor3D {
   return stopGradient(tf.maximum(mapA, mapB) as tf.Tensor3D);

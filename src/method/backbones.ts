@@ -9,6 +9,7 @@
  */
 import * as tfl from '@tensorflow/tfjs-layers';
 import type { BackboneConfig } from './method-config';
+import { fusedBatchNormalization } from '../backend/fused-batch-normalization';
 
 /** Optional layer inserted after a block (ADL uses this); `block` counts from 1. */
 export type BlockHook = (block: number, channels: number) => tfl.layers.Layer | null;
@@ -63,7 +64,7 @@ export function buildBackbone(config: BackboneConfig, inputSize: number, hook?: 
         }),
       );
       if (normalize) {
-        model.add(tfl.layers.batchNormalization({ name: `${name}_bn`, momentum: BN_MOMENTUM, epsilon: 1e-3 }));
+        model.add(fusedBatchNormalization({ name: `${name}_bn`, momentum: BN_MOMENTUM, epsilon: 1e-3 }));
         model.add(tfl.layers.activation({ name: `${name}_relu`, activation: 'relu' }));
       }
     }

@@ -8,7 +8,7 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
-import { attentionFusionLoss, fusionGate, fusionTarget } from './attention-fusion-loss';
+import { attentionFusionLoss, binarizeTarget, fusionGate, fusionTarget } from './attention-fusion-loss';
 import { boundedMaps, classMaps, crossEntropy, logitsFromCams, normalizeMaps, stopGradient } from './attention-maps';
 import { backboneChannels, backboneStride, buildBackbone, buildClassifierHead } from './backbones';
 import { ChannelAssistedAttention } from './channel-assisted-attention';
@@ -162,7 +162,9 @@ export class ComplementaryModel implements WsolModel {
     const wantFuse = loss.lambdaFuse > 0;
     const mapA = wantFuse ? this.lossMaps(camsA, labels) : null;
     const mapB = wantFuse ? this.lossMaps(camsB, labels) : null;
-    const target = mapA && mapB ? fusionTarget(loss.fuseTarget, mapA, mapB, this.visibleFraction(pair.maskA, camsA.shape[1])) : null;
+    const soft = mapA && mapB ? fusionTarget(loss.fuseTarget, mapA, mapB, this.visibleFraction(pair.maskA, camsA.shape[1])) : null;
+    // The gate looks at the soft target (a flat one carries nothing); the loss may use its mask.
+    const target = soft && loss.fuseTargetThreshold > 0 ? binarizeTarget(soft, loss.fuseTargetThreshold) : soft;
     tf.dispose([pair.imageA, pair.imageB, pair.maskA]);
     if (loss.fusion === 'three-pass') {
       const full = this.branches(images, images, true, loss.fullPassTrainsBackbone);
@@ -171,21 +173,34 @@ export class ComplementaryModel implements WsolModel {
       total = tf.add(total, tf.mul(terms.clsFull, loss.lambdaClsFull));
       logits = fullLogits;
       if (target) {
-        const gate = fusionGate(target, this.probabilityOfLabel(fullLogits, labels), loss.fuseConfidence);
-        fuse = attentionFusionLoss(this.lossMaps(full.camsA, labels), this.lossMaps(full.camsB, labels), target, gate);
+        const gate = fusionGate(soft!, this.probabilityOfLabel(fullLogits, labels), loss.fuseConfidence);
+        const fullA = this.lossMaps(full.camsA, labels);
+        const fullB = this.lossMaps(full.camsB, labels);
+        fuse = attentionFusionLoss(fullA, fullB, target, gate);
         terms.fuseGate = tf.mean(gate) as tf.Scalar;
+        // How far the full-image maps still are from the target, over every image (gated or not).
+        terms.fuseGap = stopGradient(attentionFusionLoss(fullA, fullB, target)) as tf.Scalar;
       }
     } else if (target && mapA && mapB) {
-      const gate = fusionGate(target, this.probabilityOfLabel(logits, labels), loss.fuseConfidence);
+      const gate = fusionGate(soft!, this.probabilityOfLabel(logits, labels), loss.fuseConfidence);
       fuse = attentionFusionLoss(mapA, mapB, target, gate);
       terms.fuseGate = tf.mean(gate) as tf.Scalar;
+      terms.fuseGap = stopGradient(attentionFusionLoss(mapA, mapB, target)) as tf.Scalar;
     }
+    let fusion: tf.Scalar | undefined;
     if (fuse) {
       terms.fuse = fuse;
       const ramp = loss.fuseWarmupSteps > 0 ? Math.min(1, ctx.step / loss.fuseWarmupSteps) : 1;
-      if (ramp > 0) total = tf.add(total, tf.mul(fuse, loss.lambdaFuse * ramp));
+      if (ramp > 0) {
+        fusion = tf.mul(fuse, loss.lambdaFuse * ramp) as tf.Scalar;
+        total = tf.add(total, fusion);
+      }
     }
-    return { total, terms, logits };
+    return { total, terms, logits, fusion };
+  }
+
+  headVariables(): tf.Variable[] {
+    return [...this.headA.trainableWeights, ...this.headB.trainableWeights].map((w) => w.read() as tf.Variable);
   }
 
   /** Stop-gradient softmax probability of each image's label: [n]. */

@@ -1,7 +1,11 @@
 /**
- * Every reconstructed choice of the method as a typed field, with the defaults of
- * docs/method.md in this one place. The paper states the components; the numbers are ours.
+ * Every reconstructed choice of the method as a typed field, and beside each type its table: the
+ * default (docs/method.md), one line of description and the rule a value meets, in this one place.
+ * The paper states the components; the numbers are ours. `wsol methods`, `--set` and the config
+ * checks are read off these tables; a method's registry entry names the groups it reads.
  */
+import { defaultsOf, rules, type OptionTable } from './option-spec';
+
 export interface DropoutConfig {
   /** Grid cell sides as fractions of the input side (HaS's {16,32,44,56} px at 224 px). */
   cellFractions: number[];
@@ -53,38 +57,67 @@ export interface LossConfig {
   /** Optional linear ramp of lambda_fuse over the first steps (0 = none; the confidence gate is the warm-up). */
   fuseWarmupSteps: number;
   /**
+   * 0: the target is the fused map itself. t in (0, 1): the target becomes a per-image mask, 1 where the
+   * fused map is at least t times its own peak and 0 elsewhere, so the term also pulls the background down
+   * (the counter-force a soft target lacks).
+   */
+  fuseTargetThreshold: number;
+  /**
    * Whether the full-image pass back-propagates into the backbone. Off by default: the backbone learns from
    * both branches' cross-entropy, and a forward-only backbone pass keeps ours near 2x CAM's cost per image.
    */
   fullPassTrainsBackbone: boolean;
 }
 
-export interface BackboneConfig {
+export interface BackboneConfig extends BackboneOptions {
   name: 'tiny' | 'vgg16';
+}
+
+export interface BackboneOptions {
   /** Width of the first block of the tiny backbone (doubles per block). */
   tinyWidth: number;
   /** Channels of the classifier head's 3x3 conv. */
   headWidth: number;
 }
 
-export const DEFAULT_DROPOUT: DropoutConfig = {
-  cellFractions: [16 / 224, 32 / 224, 44 / 224, 56 / 224],
-  keepProbability: 0.5,
-  checkerboard: false,
-  fillValue: 0,
+/** Baseline knobs: ACoL erasing threshold (paper range 0.6-0.7). */
+export interface AcolOptions {
+  /** Erase features where A's normalised map >= this. */
+  acolThreshold: number;
+}
+
+/** ADL's drop rate and threshold (paper range 0.8-0.9 for the threshold). */
+export interface AdlOptions {
+  /** Probability of using the drop mask (else the importance map). */
+  adlDropRate: number;
+  /** Drop positions whose channel-mean attention >= this fraction of the maximum. */
+  adlThreshold: number;
+}
+
+export const DROPOUT_OPTIONS: OptionTable<DropoutConfig> = {
+  cellFractions: { default: [16 / 224, 32 / 224, 44 / 224, 56 / 224], description: 'grid cell sides as fractions of the input side, one drawn per image', rule: rules.positiveList },
+  keepProbability: { default: 0.5, description: 'probability that a cell is visible in image A', rule: rules.between(0, 1) },
+  checkerboard: { default: false, description: 'alternate cells instead of drawing them', rule: rules.boolean },
+  fillValue: { default: 0, description: 'value of hidden pixels, in normalised units (0 = dataset mean)', rule: rules.finite },
 };
 
-export const DEFAULT_ATTENTION: AttentionConfig = { caamReduction: 16, ssamQueryReduction: 8, ssamWindow: 2, inferenceMap: 'max' };
+export const ATTENTION_OPTIONS: OptionTable<AttentionConfig> = {
+  caamReduction: { default: 16, description: 'CAAM bottleneck reduction r (2C -> 2C/r)', rule: rules.positiveInteger },
+  ssamQueryReduction: { default: 8, description: 'SSAM query/key reduction (C -> C/q)', rule: rules.positiveInteger },
+  ssamWindow: { default: 2, description: 'SSAM attention radius in feature cells (0 = whole map, the non-local form)', rule: rules.nonNegativeInteger },
+  inferenceMap: { default: 'max', description: 'max (union of both min-max maps) or mean (CAM of the averaged classifier) at inference', rule: rules.oneOf('max', 'mean') },
+};
 
-export const DEFAULT_LOSS: LossConfig = {
-  lambdaClsFull: 1,
-  lambdaFuse: 1,
-  fusion: 'three-pass',
-  fuseTarget: 'mosaic',
-  fuseNormalization: 'bounded',
-  fuseConfidence: 0.5,
-  fuseWarmupSteps: 0,
-  fullPassTrainsBackbone: false,
+export const LOSS_OPTIONS: OptionTable<LossConfig> = {
+  lambdaClsFull: { default: 3, description: 'weight of the cross-entropy on the full-image logits', rule: rules.nonNegative },
+  lambdaFuse: { default: 1, description: 'weight of the attention-based fusion loss', rule: rules.nonNegative },
+  fusion: { default: 'three-pass', description: 'three-pass (full-image maps pulled to the target) or two-pass', rule: rules.oneOf('three-pass', 'two-pass') },
+  fuseTarget: { default: 'mosaic', description: 'mosaic (each branch trusted where it saw pixels) or union (max of both maps)', rule: rules.oneOf('mosaic', 'union') },
+  fuseNormalization: { default: 'bounded', description: 'bounded (relu(S) / max(peak, 1)) or minmax, in the loss', rule: rules.oneOf('bounded', 'minmax') },
+  fuseConfidence: { default: 0.2, description: 'an image enters the fusion term once its true class has this probability', rule: rules.from(0, 1) },
+  fuseWarmupSteps: { default: 0, description: 'steps over which lambdaFuse ramps up from 0 (0 = none)', rule: rules.nonNegativeInteger },
+  fuseTargetThreshold: { default: 0.5, description: 'binarise the fusion target per image at this fraction of its peak (0 = soft target)', rule: rules.from(0, 1) },
+  fullPassTrainsBackbone: { default: true, description: 'whether the full-image pass back-propagates into the backbone', rule: rules.boolean },
 };
 
 /**
@@ -100,5 +133,44 @@ export function defaultHeadWidth(name: BackboneConfig['name'], tinyWidth: number
   return name === 'vgg16' ? VGG16_HEAD_WIDTH : 4 * tinyWidth;
 }
 
-/** Baseline knobs: ACoL erasing threshold (paper range 0.6-0.7), ADL drop rate and threshold (0.8-0.9). */
-export const DEFAULT_BASELINES = { acolThreshold: 0.7, adlDropRate: 0.75, adlThreshold: 0.8 };
+/** headWidth's default follows the backbone (defaultHeadWidth); the table's is the tiny one's. */
+export const BACKBONE_OPTIONS: OptionTable<BackboneOptions> = {
+  tinyWidth: { default: DEFAULT_TINY_WIDTH, description: "channels of the tiny backbone's first block (doubling per block)", rule: rules.positiveInteger },
+  headWidth: {
+    default: defaultHeadWidth('tiny', DEFAULT_TINY_WIDTH),
+    defaultText: `4 x tinyWidth (tiny), ${VGG16_HEAD_WIDTH} (vgg16)`,
+    description: "channels of the classifier head's 3x3 conv",
+    rule: rules.positiveInteger,
+  },
+};
+
+export const ACOL_OPTIONS: OptionTable<AcolOptions> = {
+  acolThreshold: { default: 0.7, description: "ACoL: erase where A's normalised map >= this", rule: rules.between(0, 1) },
+};
+
+export const ADL_OPTIONS: OptionTable<AdlOptions> = {
+  adlDropRate: { default: 0.75, description: 'ADL: probability of using the drop mask (else the importance map)', rule: rules.within(0, 1) },
+  adlThreshold: { default: 0.8, description: 'ADL: drop where the channel-mean attention >= this fraction of its maximum', rule: rules.between(0, 1) },
+};
+
+/**
+ * The option groups, in the order `wsol methods` lists them. `prefix` is where a group's options
+ * sit in a ModelConfig ('' = at the top: `tinyWidth`, `acolThreshold`). Every method reads `backbone`;
+ * its registry entry names the others it reads.
+ */
+export const OPTION_GROUPS = {
+  backbone: { prefix: '', options: BACKBONE_OPTIONS },
+  dropout: { prefix: 'dropout', options: DROPOUT_OPTIONS },
+  attention: { prefix: 'attention', options: ATTENTION_OPTIONS },
+  loss: { prefix: 'loss', options: LOSS_OPTIONS },
+  acol: { prefix: '', options: ACOL_OPTIONS },
+  adl: { prefix: '', options: ADL_OPTIONS },
+} as const;
+
+export type OptionGroup = keyof typeof OPTION_GROUPS;
+
+export const DEFAULT_DROPOUT: DropoutConfig = defaultsOf(DROPOUT_OPTIONS);
+export const DEFAULT_ATTENTION: AttentionConfig = defaultsOf(ATTENTION_OPTIONS);
+export const DEFAULT_LOSS: LossConfig = defaultsOf(LOSS_OPTIONS);
+/** ACoL's and ADL's defaults. */
+export const DEFAULT_BASELINES: AcolOptions & AdlOptions = { ...defaultsOf(ACOL_OPTIONS), ...defaultsOf(ADL_OPTIONS) };

@@ -3,11 +3,13 @@
  *   Q = F Wq, K = F Wk (C -> C/q), V = F Wv (C -> C),
  *   A = softmax(Q K^T / sqrt(C/q)) (N x N),  G = gamma * (A V) + F,
  * with the scalar gamma starting at 0, so the module starts as the identity. With `window = r > 0` each
- * position attends only to positions within r cells (Chebyshev distance), so what it gathers stays local.
- * Memory is O(N^2) per image: keep h*w small (16x16 at 64 px, 14x14 at 224 px with VGG16).
+ * position attends only to positions within r cells (Chebyshev distance), so what it gathers stays local;
+ * training then runs it as a local operation, N x (2r+1)^2 work and memory. The global form (window 0)
+ * and `attention()` (the N x N matrix, for figures) are O(N^2) per image: keep h*w small there.
  */
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
+import { localAttention, scaleAdd } from '../backend/fused-ops';
 
 export interface SpatialSelfAttentionArgs {
   queryReduction: number;
@@ -113,10 +115,18 @@ export class SpatialSelfAttention extends tfl.layers.Layer {
     return tf.tidy(() => {
       const f = (Array.isArray(inputs) ? inputs[0] : inputs) as tf.Tensor4D;
       const [n, h, w, c] = f.shape;
-      const a = this.attention(f);
-      const v = tf.reshape(tf.matMul(tf.reshape(f, [n * h * w, c]) as tf.Tensor2D, this.wv.read() as tf.Tensor2D), [n, h * w, c]) as tf.Tensor3D;
-      const context = tf.reshape(tf.matMul(a, v), [n, h, w, c]);
-      return tf.add(tf.mul(context, this.gamma.read()), f);
+      const flat = tf.reshape(f, [n * h * w, c]) as tf.Tensor2D;
+      const project = (weight: tfl.LayerVariable) => tf.reshape(tf.matMul(flat, weight.read() as tf.Tensor2D), [n, h, w, weight.shape[1] as number]) as tf.Tensor4D;
+      let context: tf.Tensor;
+      if (this.window > 0) {
+        // The window as a local operation: N x (2r+1)^2 work (fused-ops.ts), equal to the masked N x N form.
+        const d = this.wq.shape[1] as number;
+        context = localAttention(project(this.wq), project(this.wk), project(this.wv), this.window, 1 / Math.sqrt(d)).context;
+      } else {
+        const v = tf.reshape(project(this.wv), [n, h * w, c]) as tf.Tensor3D;
+        context = tf.reshape(tf.matMul(this.attention(f), v), [n, h, w, c]);
+      }
+      return scaleAdd(context, this.gamma.read(), f);
     });
   }
 

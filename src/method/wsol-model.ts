@@ -20,6 +20,8 @@ export interface LossTerms {
   terms: Record<string, tf.Scalar>;
   /** Optional class scores [N, K] of the batch (for the progress bar's training accuracy). */
   logits?: tf.Tensor2D;
+  /** The fusion term as it enters `total` (weight and ramp applied), for the gradient-share diagnostic. */
+  fusion?: tf.Scalar;
 }
 
 export interface Prediction {
@@ -46,6 +48,11 @@ export interface WsolModel {
    * inputs. `labels` is int32 [N].
    */
   loss(images: tf.Tensor4D, labels: tf.Tensor1D, ctx: StepContext): LossTerms;
+  /**
+   * Optional: the classifier heads' weights, where the fusion term's share of the gradient norm is
+   * measured (the trainer's diagnostic for methods with a fusion term).
+   */
+  headVariables?(): tf.Variable[];
   /** Full-image inference (no dropout). */
   predict(images: tf.Tensor4D): Prediction;
   /**

@@ -22,6 +22,7 @@ import type { BranchCoverageRow } from '../viz/branch-coverage';
 import { liveTrainingHtml, probeMapRows, type LiveCell, type LossPoint } from '../viz/live-view';
 import { decodeRgb, type RgbImage } from '../viz/probe-overlay';
 import { notebookRecipe, recipeDataset, type RecipeName } from './recipes';
+import { TrainingInterruptedError } from '../train/interrupt';
 import { epochLine, finishNotebookRun, openNotebookRun, recipeFolder, shownPath, type NotebookRun, type RunData } from './run-or-reuse';
 import type { OutputFolder } from '../common/output-folder';
 import { readBranchCoverage, recordBranchCoverage } from './branch-coverage-run';
@@ -188,7 +189,15 @@ export class LiveTraining {
       while (s.progress.step < target) {
         await yieldToEventLoop(); // lets a kernel interrupt (SIGINT) be handled between steps
         if (interrupted) break;
-        const info = await s.step();
+        let info;
+        try {
+          info = await s.step();
+        } catch (err) {
+          // The session watches the same signal: it has saved a checkpoint and stopped this step.
+          if (!(err instanceof TrainingInterruptedError)) throw err;
+          interrupted = true;
+          break;
+        }
         if (!info) {
           if (s.done) break;
           this.epochLines.push(epochLine(await s.finishEpoch())); // the epoch ran out of batches

@@ -5,6 +5,7 @@
  */
 import { partsDataset } from '../data/parts-dataset';
 import type { Dataset } from '../data/dataset';
+import { comparedMethods } from '../method/registry';
 import type { TrainConfig } from '../train/config';
 
 export interface NotebookRecipe {
@@ -40,7 +41,8 @@ export const NOTEBOOK_RECIPES = {
 
 export type RecipeName = keyof typeof NOTEBOOK_RECIPES;
 
-export const COMPARE_METHODS = { full: ['cam', 'has', 'acol', 'adl', 'ours'], quick: ['cam', 'ours'] };
+/** Full: every baseline and ours (the method registry's roles); quick: CAM against ours. */
+export const COMPARE_METHODS = { full: comparedMethods(), quick: ['cam', 'ours'] };
 export const COMPARE_SEEDS = { full: [1, 2], quick: [1, 2] };
 
 export function notebookRecipe(name: RecipeName, quick: boolean): NotebookRecipe {

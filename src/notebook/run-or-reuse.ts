@@ -10,6 +10,7 @@ import type { Dataset } from '../data/dataset';
 import type { LocalizationMetrics } from '../localize/localization-evaluator';
 import type { WsolModel } from '../method/wsol-model';
 import { resolveTrainConfig, type TrainConfig } from '../train/config';
+import { formatEpoch } from '../train/progress';
 import { RUN_FILES } from '../train/run-folder';
 import type { EpochRecord, SnapshotFile } from '../train/snapshot-types';
 import { loadRunModel, TrainingSession, type TrainCallbacks } from '../train/trainer';
@@ -145,9 +146,8 @@ export async function recipeRun(
   return { ...run, dataset };
 }
 
-/** One line for a finished epoch. */
-export const epochLine = (r: EpochRecord): string =>
-  `epoch ${r.epoch}: loss ${r.loss.toFixed(3)}, val Top-1 Cls ${r.valTop1Cls.toFixed(1)}%, GT-known Loc ${r.valGtKnownLoc.toFixed(1)}%, MaxBoxAccV2 ${r.valMaxBoxAccV2.toFixed(1)}% (${r.seconds.toFixed(0)} s)`;
+/** One line for a finished epoch (the same line as wsol train's). */
+export const epochLine = (r: EpochRecord): string => formatEpoch(r);
 
 /** Callbacks that print one line per epoch. */
 export function epochPrinter(prefix = ''): TrainCallbacks {

@@ -14,6 +14,7 @@ import { makeDir } from '../common/make-dir';
 import { fileSystemHandler, loadNamedTensors, saveNamedTensors } from './fs-io-handler';
 import { describeNonFinite, nonFiniteValues, nonFiniteWeights } from './finite-weights';
 import type { WsolOptimizer } from './optimizer';
+import type { PartialEpoch } from './epoch-tally';
 import type { EpochRecord } from './snapshot-types';
 
 export interface TrainingProgress {
@@ -26,6 +27,8 @@ export interface TrainingProgress {
   history: EpochRecord[];
   /** Loss of the run's first step: the reference for detecting a loss that explodes. */
   firstLoss?: number;
+  /** Sums of the epoch in progress when the checkpoint was saved mid-epoch (absent at an epoch's end). */
+  partialEpoch?: PartialEpoch;
 }
 
 const CHECKPOINTS = 'checkpoints';
@@ -61,8 +64,14 @@ function pruneOld(root: string, keep: string): void {
 export function latestCheckpoint(runDir: string): string | null {
   const pointer = path.join(checkpointRoot(runDir), LATEST);
   if (!fs.existsSync(pointer)) return null;
-  const { dir } = readJson<{ dir: string }>(pointer);
+  const { dir } = readJson<{ dir: unknown }>(pointer);
+  // The pointer names one checkpoint folder of this run: a path elsewhere would load another run's weights.
+  if (typeof dir !== 'string' || !/^ckpt-e\d+-s\d+$/.test(dir)) {
+    throw new Error(`${pointer}: "dir" must name a checkpoint folder of this run (ckpt-eNNNN-sSTEP), got ${JSON.stringify(dir)}`);
+  }
   const full = path.join(checkpointRoot(runDir), dir);
+  const real = fs.existsSync(full) ? fs.realpathSync(full) : full;
+  if (path.dirname(real) !== fs.realpathSync(checkpointRoot(runDir))) throw new Error(`${pointer} points to ${real}, outside the run's checkpoints folder`);
   if (!fs.existsSync(path.join(full, 'state.json'))) throw new Error(`${pointer} points to incomplete checkpoint ${full}`);
   return full;
 }
@@ -120,5 +129,10 @@ export function checkProgressFits(progress: TrainingProgress, stepsPerEpoch: num
       `${file}: step ${step} does not fit ${epochsDone} finished epochs of ${stepsPerEpoch} steps (expected ${lo}..${hi}); ` +
         'the checkpoint belongs to another configuration or dataset',
     );
+  }
+  const partial = progress.partialEpoch;
+  if (partial !== undefined) {
+    const ok = typeof partial === 'object' && partial !== null && ['lossSum', 'correct', 'seen', 'seconds'].every((k) => typeof (partial as unknown as Record<string, unknown>)[k] === 'number');
+    if (!ok || partial.steps !== step - lo) throw new Error(`${file}: partialEpoch must hold the sums of the ${step - lo} steps done in epoch ${epochsDone + 1}`);
   }
 }

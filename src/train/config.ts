@@ -1,7 +1,8 @@
 /** The training run's configuration: plain data, defaults in one place, validated once. */
 import type { MethodOptions } from '../method/method-options';
 import { checkMethodOptions } from '../method/registry';
-import type { EvaluateOptions } from './evaluate';
+import { DEFAULT_CAM_THRESHOLD } from '../localize/score-map';
+import type { EvaluateOptions } from '../evaluate/evaluate';
 import { DEFAULT_OPTIMIZER, type OptimizerConfig } from './optimizer';
 import { DEFAULT_SCHEDULE, type ScheduleConfig } from './schedule';
 
@@ -33,6 +34,13 @@ export interface TrainConfig {
   locThreshold: number;
   /** Optional Keras VGG16 "notop" HDF5 weights for the vgg16 backbone. */
   pretrainedWeights: string | null;
+  /**
+   * How the tiny backbone starts: 'auto' (default: the weights shipped with the package where they fit,
+   * i.e. tiny with tinyWidth 16, else seeded random weights; the run's log says which), 'pretrained' (the
+   * shipped weights, made by `wsol pretrain` on Fashion-MNIST train items; an error where they do not fit),
+   * 'scratch' (seeded random weights), or a path to a `wsol pretrain` manifest.
+   */
+  backboneInit: string;
 }
 
 export const DEFAULT_TRAIN_CONFIG: TrainConfig = {
@@ -43,7 +51,7 @@ export const DEFAULT_TRAIN_CONFIG: TrainConfig = {
   imageSize: 64,
   batchSize: 16,
   seed: 1,
-  optimizer: { ...DEFAULT_OPTIMIZER, learningRate: 2e-3 },
+  optimizer: DEFAULT_OPTIMIZER,
   schedule: DEFAULT_SCHEDULE,
   limit: 0,
   evalLimit: 0,
@@ -51,8 +59,9 @@ export const DEFAULT_TRAIN_CONFIG: TrainConfig = {
   probes: 4,
   snapshotEvery: 0,
   coverageThreshold: 0.5,
-  locThreshold: 0.2,
+  locThreshold: DEFAULT_CAM_THRESHOLD,
   pretrainedWeights: null,
+  backboneInit: 'auto',
 };
 
 /** Upper bounds that turn a typo (`--epochs 1e20`) into an error instead of a run that never ends. */
@@ -103,6 +112,7 @@ export function resolveTrainConfig(partial: DeepPartial<TrainConfig> = {}): Trai
   for (const f of ['coverageThreshold', 'locThreshold'] as const) {
     if (!(c[f] >= 0 && c[f] < 1)) throw new Error(`train config: ${f} must be in [0, 1), got ${c[f]}`);
   }
+  if (typeof c.backboneInit !== 'string' || c.backboneInit === '') throw new Error(`train config: backboneInit must be auto, pretrained, scratch or a weights manifest path, got ${String(c.backboneInit)}`);
   if (c.backbone !== 'tiny' && c.backbone !== 'vgg16') {
     throw new Error(`train config: backbone must be tiny or vgg16, got ${String(c.backbone)}`);
   }

@@ -31,7 +31,8 @@ export interface OptimizerConfig {
 
 export const DEFAULT_OPTIMIZER: OptimizerConfig = {
   name: 'adam',
-  learningRate: 1e-3,
+  /** The project's recipe (tiny backbone with batch norm, batch 16): the base rate of every run. */
+  learningRate: 2e-3,
   momentum: 0.9,
   weightDecay: 1e-4,
   weightDecayMode: 'decoupled',

@@ -18,6 +18,7 @@ import { restoreModel, type ModelConfig } from '../method/registry';
 import type { WsolModel } from '../method/wsol-model';
 import { latestCheckpoint, loadCheckpointNet } from './checkpoint';
 import type { TrainConfig } from './config';
+import { checkRunFormat, runFormatFields } from './run-format';
 import { LOCK_FILE, lockRunFolder } from './run-lock';
 
 export const RUN_FILES = {
@@ -32,6 +33,9 @@ export interface SavedRunConfig {
   train: TrainConfig;
   model: ModelConfig;
   classNames: string[];
+  /** The run format (run-format.ts) and the version that wrote it; absent in runs saved before they were recorded. */
+  format?: number;
+  writtenBy?: string;
 }
 
 /** A config.json is ours when it has the three parts a training writes. */
@@ -41,14 +45,18 @@ function isSavedRunConfig(v: unknown): v is SavedRunConfig {
 }
 
 export function writeRunConfig(runDir: string, config: SavedRunConfig): void {
-  writeJsonAtomic(path.join(runDir, RUN_FILES.config), config);
+  writeJsonAtomic(path.join(runDir, RUN_FILES.config), { ...runFormatFields(), ...config });
 }
 
 export function readRunConfig(runDir: string): SavedRunConfig {
   const file = path.join(runDir, RUN_FILES.config);
   if (!fs.existsSync(file)) throw new Error(`${runDir} is not a training run (no config.json)`);
   const c = readJson<unknown>(file);
+  checkRunFormat(file, c);
   if (!isSavedRunConfig(c)) throw new Error(`${file} is not the config of a wsol training run (no train, model and classNames)`);
+  // Runs saved before the pretrained backbone existed started from seeded random weights.
+  const train = c.train as unknown as Record<string, unknown>;
+  if (train.backboneInit === undefined) train.backboneInit = 'scratch';
   return c;
 }
 
@@ -112,8 +120,37 @@ function checkRunFolder(outDir: string, resume: ResumeMode, train: TrainConfig):
         : `--resume: ${outDir} holds no run to resume; start a new run without --resume`,
     );
   }
-  if (ckpt && saved && JSON.stringify(saved.train) !== JSON.stringify(train)) {
-    throw new Error(`--resume: the options differ from the run's config.json in ${outDir}; resume with the same options`);
+  if (ckpt && saved) {
+    const diff = configDifferences(saved.train, train);
+    if (diff.length > 0) throw new Error(mismatchMessage(outDir, resume, saved.train, train, diff));
   }
   return ckpt;
+}
+
+/** Config fields (dotted paths) whose values differ, with both values. */
+export function configDifferences(was: unknown, now: unknown, prefix = ''): { field: string; was: unknown; now: unknown }[] {
+  const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+  if (isObject(was) && isObject(now)) {
+    const keys = [...new Set([...Object.keys(was), ...Object.keys(now)])];
+    return keys.flatMap((k) => configDifferences(was[k], now[k], prefix ? `${prefix}.${k}` : k));
+  }
+  return JSON.stringify(was) === JSON.stringify(now) ? [] : [{ field: prefix || '(config)', was, now }];
+}
+
+function mismatchMessage(outDir: string, resume: ResumeMode, was: TrainConfig, now: TrainConfig, diff: ReturnType<typeof configDifferences>): string {
+  const show = (v: unknown) => (v === undefined ? 'unset' : JSON.stringify(v));
+  const list = diff.map((d) => `${d.field} (run: ${show(d.was)}, now: ${show(d.now)})`).join('; ');
+  if (diff.length === 1 && diff[0].field === 'epochs' && now.epochs > was.epochs) {
+    // The learning-rate schedule spans the planned steps (cosine by default), so a longer run is
+    // another run from its first step on: continuing would not give what --epochs promises.
+    return (
+      `${outDir} is a run of ${was.epochs} epochs and its learning-rate schedule (${was.schedule.name}) spans those steps; ` +
+      `it cannot be extended to ${now.epochs} epochs without changing the steps already done. ` +
+      `Train a new run with --epochs ${now.epochs} and another --out (or resume this one with --epochs ${was.epochs})`
+    );
+  }
+  if (resume === true) {
+    return `--resume: the options differ from the run's config.json in ${outDir}: ${list}. Resume with the run's own options (wsol train --out ${outDir} --resume alone uses them) or choose another --out`;
+  }
+  return `${outDir} holds a run trained with other options: ${list}; it is reused only with the same options, so choose another output folder`;
 }

@@ -1,6 +1,7 @@
 /** One optimisation step of any WsolModel: loss, gradients, update; returns plain numbers. */
 import * as tf from '@tensorflow/tfjs-core';
 import type { StepContext, WsolModel } from '../method/wsol-model';
+import { fusionGradientShare, probesFusion } from './fusion-gradient-probe';
 import type { WsolOptimizer } from './optimizer';
 
 export interface StepResult {
@@ -34,12 +35,14 @@ export function trainStep(
       return out.total;
     }, vars);
     const loss = value.dataSync()[0];
+    const share = Number.isFinite(loss) && probesFusion(model, ctx.step, kept.terms) ? fusionGradientShare(model, images, labelTensor, ctx, grads) : null;
     // A non-finite loss must not touch the weights: the caller stops with the last good checkpoint.
     if (Number.isFinite(loss)) optimizer.apply(vars, grads, learningRate);
     value.dispose();
     tf.dispose(Object.values(grads));
     const terms: Record<string, number> = {};
     for (const [k, t] of Object.entries(kept.terms)) terms[k] = t.dataSync()[0];
+    if (share !== null) terms.fuseGradShare = share;
     const correct = kept.correct ? kept.correct.dataSync()[0] : NaN;
     return { loss, terms, correct };
   } finally {

@@ -20,15 +20,17 @@ import * as path from 'path';
 import { writeJsonAtomic } from '../common/atomic-write';
 import { batches, type Batch } from '../data/batches';
 import type { Dataset } from '../data/dataset';
-import { openDataset } from '../data/open-dataset';
+import { openDataset } from '../data/datasets';
 import type { LocalizationMetrics } from '../localize/localization-evaluator';
+import { resolveModelConfig } from '../method/model-config';
 import type { ModelConfig } from '../method/registry';
 import type { WsolModel } from '../method/wsol-model';
 import { latestCheckpoint, saveCheckpoint, type TrainingProgress } from './checkpoint';
 import { evaluationOptions, resolveTrainConfig, type DeepPartial, type TrainConfig } from './config';
 import { checkFiniteWeights, checkLoss } from './divergence';
 import { EpochTally } from './epoch-tally';
-import { evaluateModel } from './evaluate';
+import { CONTINUE_HINT, TrainingInterruptedError, watchInterrupts, yieldToEventLoop, type InterruptWatch } from './interrupt';
+import { evaluateModel } from '../evaluate/evaluate';
 import { fileSystemHandler } from './fs-io-handler';
 import { WsolOptimizer } from './optimizer';
 import type { StepInfo } from './progress';
@@ -61,6 +63,12 @@ export interface SessionOptions {
   skipBad?: boolean;
   /** Let image ids of folder datasets name files outside the image root (`../x.jpg`). */
   allowOutsideRoot?: boolean;
+  /**
+   * Stop on SIGINT (Ctrl-C, a notebook's "interrupt kernel") and SIGTERM while the session is open:
+   * the step in progress ends, a checkpoint is saved, and `step()` throws TrainingInterruptedError.
+   * Default true.
+   */
+  stopOnSignals?: boolean;
 }
 
 /** The model configuration a training config builds, for a dataset of `numClasses` classes. */
@@ -68,10 +76,34 @@ export function modelConfigFor(config: TrainConfig, numClasses: number): ModelCo
   return { ...config.methodOptions, method: config.method, backbone: config.backbone, numClasses, inputSize: config.imageSize };
 }
 
+/**
+ * Channel counts a model may have: far above any useful model of this project (the defaults are
+ * 16 and 64, VGG16's head 1024), low enough that a typo fails with a message, not an allocation
+ * error (tinyWidth 10^6 asks for 18 * 10^12 weights).
+ */
+export const MODEL_SIZE_LIMITS = { tinyWidth: 1024, headWidth: 8192 } as const;
+
+/** Checks the model's size before any data is read (the class count is not known yet). */
+function checkModelSize(config: TrainConfig): void {
+  const resolved = resolveModelConfig(modelConfigFor(config, 2));
+  for (const [option, max] of Object.entries(MODEL_SIZE_LIMITS)) {
+    const v = resolved.backbone[option as keyof typeof MODEL_SIZE_LIMITS];
+    if (v > max) throw new Error(`method option ${option}=${v} is too large: at most ${max} channels (--set ${option}=N)`);
+  }
+}
+
+/** Where a folder dataset's split lives, for messages (null for built-in datasets). */
+function splitFolderOf(spec: string, split: string): string | null {
+  if (!spec.startsWith('folder:')) return null;
+  const metadataDir = spec.slice('folder:'.length).split(',')[0];
+  return path.join(metadataDir, split, 'image_ids.txt');
+}
+
 export class TrainingSession {
   private batchIter: AsyncGenerator<Batch> | null = null;
   private tally: EpochTally | null = null;
   private closed = false;
+  private interrupts: InterruptWatch | null = null;
   /** Metrics of the latest validation (null before the first epoch ends). */
   metrics: LocalizationMetrics | null = null;
   readonly startedAt = Date.now();
@@ -97,11 +129,13 @@ export class TrainingSession {
    */
   static async open(partial: DeepPartial<TrainConfig>, opts: SessionOptions): Promise<TrainingSession> {
     const config = resolveTrainConfig(partial); // the method and its options too, before any data is read
+    checkModelSize(config);
     const callbacks = opts.callbacks ?? {};
     const log = (line: string) => callbacks.onLog?.(line);
     const optimizer = new WsolOptimizer(config.optimizer); // checks its config; holds no tensors before the first step
     const { checkpoint, unlock } = openRunFolder(opts.outDir, opts.resume ?? false, config, log);
     let model: WsolModel | null = null;
+    const interrupts = opts.stopOnSignals === false ? null : watchInterrupts(log);
     try {
       const dataset =
         opts.dataset ??
@@ -113,7 +147,12 @@ export class TrainingSession {
         }));
       const modelConfig = modelConfigFor(config, dataset.classNames.length);
       const trainCount = config.limit > 0 ? Math.min(config.limit, dataset.items('train').length) : dataset.items('train').length;
-      if (trainCount === 0) throw new Error(`dataset ${dataset.name} has an empty train split`);
+      // Both splits are checked here, not when the first epoch ends: training validates after every epoch.
+      for (const [split, count] of [['train', trainCount], ['val', dataset.items('val').length]] as const) {
+        if (count > 0) continue;
+        const file = splitFolderOf(config.dataset, split);
+        throw new Error(`dataset ${dataset.name} has no ${split} images${file ? ` (${file} is missing or empty)` : ''}; training needs a train and a val split`);
+      }
       const stepsPerEpoch = Math.ceil(trainCount / config.batchSize);
 
       const start = await startModel(config, modelConfig, checkpoint, optimizer, stepsPerEpoch, log);
@@ -121,11 +160,13 @@ export class TrainingSession {
       if (!checkpoint) writeRunConfig(opts.outDir, { train: config, model: modelConfig, classNames: dataset.classNames });
       const snapshots = await SnapshotLog.open(path.join(opts.outDir, RUN_FILES.snapshots), dataset, config, checkpoint !== null);
       const session = new TrainingSession(config, opts.outDir, dataset, start.model, optimizer, start.progress, stepsPerEpoch, snapshots, callbacks, unlock);
+      session.interrupts = interrupts;
       if (start.progress.step === 0) session.recordSnapshot(0, -1);
       return session;
     } catch (err) {
       model?.net.dispose();
       optimizer.dispose();
+      interrupts?.release();
       unlock();
       throw err;
     }
@@ -173,7 +214,8 @@ export class TrainingSession {
         epoch,
         limit: c.limit,
       });
-      this.tally = new EpochTally(this.progress.step - epoch * this.stepsPerEpoch);
+      // A mid-epoch checkpoint carries the sums of the steps done, so the epoch's record covers them all.
+      this.tally = new EpochTally(this.progress.step - epoch * this.stepsPerEpoch, this.progress.partialEpoch);
     }
     const tally = this.tally!;
     for (;;) {
@@ -192,6 +234,7 @@ export class TrainingSession {
   async step(): Promise<StepInfo | null> {
     this.checkOpen();
     if (this.done) return null;
+    await this.stopIfSignalled();
     const batch = await this.nextBatch();
     if (!batch) return null;
     const c = this.config;
@@ -248,6 +291,7 @@ export class TrainingSession {
     if (s) this.snapshots.addCoverage(s);
     const rec = tally.record(epoch + 1, p.step, metrics);
     p.history.push(rec);
+    delete p.partialEpoch;
     p.epochsDone = epoch + 1;
     p.rng = { seed: c.seed, nextEpoch: epoch + 1, nextStep: p.step };
     writeJsonAtomic(path.join(this.outDir, RUN_FILES.history), p.history);
@@ -275,6 +319,7 @@ export class TrainingSession {
   async pause(): Promise<string> {
     this.checkOpen();
     const p = this.progress;
+    if (this.tally) p.partialEpoch = this.tally.partial();
     await this.batchIter?.return(undefined);
     this.batchIter = null;
     this.tally = null;
@@ -282,7 +327,7 @@ export class TrainingSession {
     this.snapshots.save();
     checkFiniteWeights(this.model.net, `epoch ${this.epoch + 1}, step ${p.step}`, latestCheckpoint(this.outDir));
     const dir = await saveCheckpoint(this.outDir, this.model.net, this.optimizer, p);
-    this.callbacks.onLog?.(`stopped at epoch ${this.epoch + 1}, step ${p.step}; checkpoint ${dir} (continue with --resume)`);
+    this.callbacks.onLog?.(`stopped at epoch ${this.epoch + 1}, step ${p.step}; checkpoint ${dir} (${CONTINUE_HINT})`);
     return dir;
   }
 
@@ -302,7 +347,22 @@ export class TrainingSession {
     this.batchIter = null;
     this.snapshots.dispose();
     this.optimizer.dispose();
+    this.interrupts?.release();
     this.unlock();
+  }
+
+  /**
+   * Lets a signal handler run (an in-memory dataset never yields on its own), then, when SIGINT or
+   * SIGTERM came, saves a checkpoint and throws TrainingInterruptedError.
+   */
+  private async stopIfSignalled(): Promise<void> {
+    if (!this.interrupts) return;
+    await yieldToEventLoop();
+    const signal = this.interrupts.pending;
+    if (!signal) return;
+    this.interrupts.clear();
+    const dir = await this.pause();
+    throw new TrainingInterruptedError(signal, dir, this.epoch + 1, this.progress.step);
   }
 
   private checkOpen(): void {

@@ -7,8 +7,8 @@ import sharp from 'sharp';
 import type * as tf from '@tensorflow/tfjs-core';
 import type { Box, ScoreMap } from '../common/box';
 import { denormalize } from '../data/batches';
-import { largestRegionBox } from '../localize/connected-regions';
-import { normalizeScoreMap, resizeScoreMap } from '../localize/score-map';
+import { mapToBox } from '../localize/map-to-box';
+import { DEFAULT_CAM_THRESHOLD } from '../localize/score-map';
 import { overlayPng } from './overlay';
 
 /** An RGB image (width * height * 3 bytes). */
@@ -27,7 +27,7 @@ export interface ProbeOverlayOptions {
   scale: number;
 }
 
-export const DEFAULT_PROBE_OVERLAY: ProbeOverlayOptions = { threshold: 0.2, alpha: 0.5, scale: 2 };
+export const DEFAULT_PROBE_OVERLAY: ProbeOverlayOptions = { threshold: DEFAULT_CAM_THRESHOLD, alpha: 0.5, scale: 2 };
 
 /** Decodes a PNG (bytes or a data URL, as snapshots.json stores probe images) to RGB. */
 export async function decodeRgb(png: Uint8Array | string): Promise<RgbImage> {
@@ -46,7 +46,7 @@ export function scoreMapOf(map: ArrayLike<number>, mapWidth: number, mapHeight: 
 
 /** The box the localizer draws at `threshold`: largest region of the map resized to the image. */
 export function predictedBox(map: ScoreMap, width: number, height: number, threshold: number): Box {
-  return largestRegionBox(normalizeScoreMap(resizeScoreMap(map, width, height)), threshold);
+  return mapToBox(map, width, height, threshold);
 }
 
 /**

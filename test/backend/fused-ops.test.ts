@@ -6,7 +6,9 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs-core';
 import { initBackend } from '../../src/backend/select';
-import { adamWReference, batchNormTrain, batchNormTrainGradReference, batchNormTrainReference, scaleAdd, scaleAddReference } from '../../src/backend/fused-ops';
+import { loadNativeAddon } from '../../src/backend/native/addon';
+import { setNativeKernelsEnabled } from '../../src/backend/native/register';
+import { adamWReference, adamWUpdate, batchNormTrain, FUSED_KERNELS, hasFusedKernel, batchNormTrainGradReference, batchNormTrainReference, scaleAdd, scaleAddReference } from '../../src/backend/fused-ops';
 import { DEFAULT_OPTIMIZER, WsolOptimizer, type OptimizerConfig } from '../../src/train/optimizer';
 import { random, relError } from '../helpers/numeric';
 
@@ -110,4 +112,82 @@ test('scaleAdd rejects a non-scalar scale and mismatched shapes, naming them', a
   const ref = scaleAddReference(a, tf.scalar(3), a);
   assert.deepEqual(Array.from(y.dataSync()), Array.from(ref.dataSync()));
   assert.deepEqual(Array.from(y.dataSync()), [4, 4, 4, 4]);
+});
+
+// ---------------------------------------------------------------------------------------------
+// Native kernels (src/backend/native/fused-kernels.ts) against the reference ops
+
+const native = loadNativeAddon();
+const noNative = native.addon ? false : `native addon unavailable: ${native.reason}`;
+if (noNative) process.stdout.write(`# skipping native fused-kernel tests: ${noNative}\n`);
+
+/** Runs `f` with the native fused kernels and with the reference ops (native off) on wasm. */
+async function nativeAndReference<T>(f: () => T): Promise<{ native: T; reference: T }> {
+  await initBackend('wasm');
+  assert.ok(hasFusedKernel(FUSED_KERNELS.adamW), 'the native fused kernels are registered on wasm');
+  const tensors = tf.memory().numTensors;
+  const result = { native: f() } as { native: T; reference: T };
+  assert.equal(tf.memory().numTensors, tensors, 'no tensor leak (native)');
+  setNativeKernelsEnabled(false);
+  try {
+    assert.ok(!hasFusedKernel(FUSED_KERNELS.adamW), 'native off: the reference ops run');
+    result.reference = f();
+  } finally {
+    setNativeKernelsEnabled(true);
+  }
+  return result;
+}
+
+test('native WsolAdamWUpdate equals the reference bit for bit, both weight-decay modes', { skip: noNative }, async () => {
+  for (const decoupled of [true, false]) {
+    const r = await nativeAndReference(() =>
+      tf.tidy(() => {
+        const shapes = [[3, 3, 8, 16], [16], [40000]];
+        const slots = shapes.map((s, i) => ({
+          weight: tf.tensor(random(s, i + 1), s), grad: tf.tensor(random(s, i + 11, 5), s), m: tf.tensor(random(s, i + 21, 0.1), s),
+          s: tf.abs(tf.tensor(random(s, i + 31, 0.01), s)), rate: 0.003 * (i + 1), decay: s.length > 1 ? 0.01 : 0,
+        }));
+        const out = adamWUpdate(slots, { step: 7, decoupled, beta1: 0.9, beta2: 0.999, epsilon: 1e-8 });
+        return out.map((o) => [o.weight, o.m, o.s].map((t) => Array.from(t.dataSync())));
+      }),
+    );
+    assert.deepEqual(r.native, r.reference, `decoupled=${decoupled}`);
+  }
+});
+
+test('native WsolBatchNormTrain and its gradient equal the reference ops within 1e-5', { skip: noNative }, async () => {
+  const shape = [4, 9, 7, 24] as [number, number, number, number];
+  const r = await nativeAndReference(() =>
+    tf.tidy(() => {
+      // A large mean (x around 5) checks that the kernel does not lose the centred values.
+      const x = tf.add(tf.tensor4d(random(shape, 1, 2), shape), 5);
+      const gamma = tf.tensor1d(random([24], 2));
+      const beta = tf.tensor1d(random([24], 3));
+      const dy = tf.tensor4d(random(shape, 4), shape);
+      const wMean = tf.tensor1d(random([24], 5));
+      const wVar = tf.tensor1d(random([24], 6));
+      const f = (xx: tf.Tensor, gg: tf.Tensor, bb: tf.Tensor) => {
+        const o = batchNormTrain(xx, gg as tf.Tensor1D, bb as tf.Tensor1D, 1e-3);
+        return tf.addN([tf.sum(tf.mul(o.y, dy)), tf.sum(tf.mul(o.mean, wMean)), tf.sum(tf.mul(o.variance, wVar))]);
+      };
+      const o = batchNormTrain(x, gamma, beta, 1e-3);
+      const g = tf.grads(f)([x, gamma, beta]);
+      return [o.y, o.mean, o.variance, ...g].map((t) => t.dataSync());
+    }),
+  );
+  const names = ['y', 'mean', 'variance', 'dx', 'dGamma', 'dBeta'];
+  names.forEach((n, i) => assert.ok(relError(r.native[i], r.reference[i]) < 1e-5, `${n}: ${relError(r.native[i], r.reference[i])}`));
+});
+
+test('native WsolScaleAdd and its gradient equal a * scale + b', { skip: noNative }, async () => {
+  const r = await nativeAndReference(() =>
+    tf.tidy(() => {
+      const a = tf.tensor3d(random([4, 64, 80], 1), [4, 64, 80]);
+      const b = tf.tensor3d(random([4, 64, 80], 2), [4, 64, 80]);
+      const s = tf.tensor1d([0.37]);
+      const g = tf.grads((aa: tf.Tensor, ss: tf.Tensor, bb: tf.Tensor) => tf.sum(tf.square(scaleAdd(aa, ss, bb))))([a, s, b]);
+      return [scaleAdd(a, s, b), ...g].map((t) => t.dataSync());
+    }),
+  );
+  r.native.forEach((v, i) => assert.ok(relError(v, r.reference[i]) < 1e-6, `output ${i}`));
 });

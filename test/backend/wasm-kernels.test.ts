@@ -4,8 +4,18 @@ import * as tf from '@tensorflow/tfjs-core';
 import { initBackend } from '../../src/backend/select';
 import { conv2dBackpropFilterByConvWasm, filterGradBlock } from '../../src/backend/kernels/conv2d-backprop-filter';
 import { random, relError } from '../helpers/numeric';
+import { nativeStatus } from '../../src/backend/native/register';
 
+// These tests are about the project's wasm kernels: the native addon, when built, would run in
+// front of them, so it stays unloaded here (the addon is read on first use, after this line).
+process.env.WSOL_NATIVE = '0';
 
+test('the native addon is off, so the tests below run the wasm kernels', async () => {
+  await initBackend('wasm');
+  const status = nativeStatus();
+  assert.equal(status.active, false, status.reason);
+  assert.match(status.reason, /disabled by WSOL_NATIVE=0/);
+});
 
 /** Runs `f` on both backends; asserts no tensor or backend-buffer leak on wasm. */
 async function onBoth<T>(f: () => T): Promise<{ wasm: T; cpu: T }> {

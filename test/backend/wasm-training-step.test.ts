@@ -14,8 +14,18 @@ import { initBackend } from '../../src/backend/select';
 import { stopGradient } from '../../src/method/attention-fusion-loss';
 import { Rng } from '../../src/common/rng';
 import { random, relError } from '../helpers/numeric';
+import { nativeStatus } from '../../src/backend/native/register';
 
+// These tests are about the project's wasm kernels: the native addon, when built, would run in
+// front of them, so it stays unloaded here (the addon is read on first use, after this line).
+process.env.WSOL_NATIVE = '0';
 
+test('the native addon is off, so the tests below run the wasm kernels', async () => {
+  await initBackend('wasm');
+  const status = nativeStatus();
+  assert.equal(status.active, false, status.reason);
+  assert.match(status.reason, /disabled by WSOL_NATIVE=0/);
+});
 
 const N = 4;
 const S = 12;

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import * as path from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
-import { ACCEPTANCE_RATIO, BENCH_NET_NAMES, DEFAULT_BENCH, ENGINES, runBenchmark, torchVersion } from '../../src/bench/benchmark';
+import { BENCH_NET_NAMES, SPEED_TARGETS, DEFAULT_BENCH, ENGINES, runBenchmark, torchVersion } from '../../src/bench/benchmark';
 import { buildMethodNet, METHOD_NETS } from '../../src/bench/method-nets';
 import type { TorchTwin } from '../../src/bench/torch-twin';
 import { loadNativeAddon } from '../../src/backend/native/addon';
@@ -25,17 +25,15 @@ test('the benchmark runs every engine side by side on the reference and method n
   const tfEngines = ['cpu', ...(native ? ['native'] : []), 'wasm', 'wasm-forward'];
   const torchEngines = hasTorch ? ['torch', 'torch-1t'] : [];
   for (const net of BENCH_NET_NAMES) {
-    // PyTorch has the reference nets and the cam twin, not ours.
-    const expected = [...tfEngines, ...(net === 'ours' ? [] : torchEngines)];
+    // PyTorch has the reference nets and the twins of cam and ours.
+    const expected = [...tfEngines, ...torchEngines];
     assert.deepEqual(report.results.filter((r) => r.net === net).map((r) => r.engine), expected, net);
     const p = report.perNet[net];
     assert.equal(p.engine, native ? 'native' : 'wasm');
     assert.ok(p.speedupOverCpu! > 0 && p.stepOverForward! > 0, `${net}: speed-up over cpu is never null`);
     assert.equal(p.nativeSpeedupOverWasm === null, !native);
-    assert.equal(p.timeVsTorch === null, !hasTorch || net === 'ours');
-    assert.equal(p.timeVsTorch1t === null, !hasTorch || net === 'ours');
-    if (p.timeVsTorch !== null) assert.equal(p.meetsAcceptance, p.timeVsTorch <= ACCEPTANCE_RATIO);
-    if (net === 'ours') assert.match(p.torchNote!, /no PyTorch twin/);
+    assert.equal(p.timeVsTorch === null, !hasTorch);
+    assert.equal(p.timeVsTorch1t === null, !hasTorch);
     assert.ok(report.profile![net].length > 0 && report.profile![net].some((k) => k.kernel === 'Conv2DBackpropFilter'));
   }
   for (const r of report.results) {
@@ -48,8 +46,18 @@ test('the benchmark runs every engine side by side on the reference and method n
   }
   assert.equal(report.torch.available, hasTorch);
   assert.equal(report.native.available, native);
-  assert.equal(report.memory!.steps, 5);
-  assert.equal(report.memory!.tensorGrowth, 0);
+  assert.deepEqual(report.memory!.map((m) => [m.net, m.steps, m.tensorGrowth]), [['cam-32', 5, 0], ['ours-32', 5, 0]]);
+  // The targets are this run's ratios against their limits: each speed target, then each memory check.
+  assert.equal(report.targets.length, SPEED_TARGETS.length + 2);
+  const engine = native ? 'native' : 'wasm';
+  const ms = (net: string) => report.results.find((r) => r.net === net && r.engine === engine)!.msPerStep;
+  const oursVsCam = report.targets.find((t) => t.target === 'ours step / cam step')!;
+  assert.equal(oursVsCam.ratio, ms('ours') / ms('cam'));
+  assert.equal(oursVsCam.met, ms('ours') / ms('cam') <= 2);
+  const camVsTorch = report.targets.find((t) => t.target.startsWith('cam step / PyTorch'))!;
+  assert.equal(camVsTorch.ratio, report.perNet.cam.timeVsTorch);
+  assert.equal(camVsTorch.met, hasTorch ? report.perNet.cam.timeVsTorch! <= 1 : null);
+  assert.deepEqual(report.targets.slice(-2).map((t) => t.met), report.memory!.map((m) => m.ok));
 });
 
 test('the cam twin follows the registry model layer by layer', async () => {

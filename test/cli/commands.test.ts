@@ -87,7 +87,7 @@ test('wsol localize a.png a.jpg writes one overlay per input', async () => {
   const root = tmp('localize');
   const run = path.join(root, 'run');
   const r = await train(
-    { method: 'cam', epochs: 1, imageSize: 32, batchSize: 8, methodOptions: { tinyWidth: 4, headWidth: 8 }, probes: 0, evalLimit: 8 },
+    { method: 'cam', epochs: 1, imageSize: 32, batchSize: 8, methodOptions: { tinyWidth: 4, headWidth: 8 }, probes: 0, evalLimit: 8, backboneInit: 'scratch' },
     { outDir: run, dataset: partsDataset({ imageSize: 32, sizes: { train: 16, val: 8, test: 8 } }) },
   );
   r.model.net.dispose();

@@ -31,7 +31,7 @@ async function tinyRun(): Promise<string> {
   await initBackend();
   const run = path.join(tmp('outsafe-run'), 'run');
   const r = await train(
-    { method: 'cam', epochs: 1, imageSize: 32, batchSize: 8, limit: 16, evalLimit: 8, seed: 3, probes: 0, methodOptions: { tinyWidth: 4, headWidth: 8 } },
+    { method: 'cam', epochs: 1, imageSize: 32, batchSize: 8, limit: 16, evalLimit: 8, seed: 3, probes: 0, methodOptions: { tinyWidth: 4, headWidth: 8 }, backboneInit: 'scratch' },
     { outDir: run, dataset: partsDataset({ seed: 3, sizes: { train: 16, val: 8, test: 8 } }) },
   );
   r.model.net.dispose();

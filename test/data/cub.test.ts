@@ -3,10 +3,9 @@ import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { test } from 'node:test';
-import { listCatalog, prepareEntry } from '../../src/data/catalog';
 import { cubBoxToInclusive, openCub } from '../../src/data/cub';
 import { md5File } from '../../src/data/download';
-import { openDataset } from '../../src/data/open-dataset';
+import { datasetEntry, openDataset } from '../../src/data/datasets';
 import { serveBytes, startServer, tempDir, writeImage, writeMask } from './fixtures';
 
 /** A miniature CUB_200_2011 folder: 3 classes x 4 images, ids 1..12, every 4th image a test image. */
@@ -101,16 +100,15 @@ test('prepare cub: download (resumed) from a local server, md5 check, safe extra
   try {
     const dataRoot = tempDir('cubdata');
     const opts = { dataRoot, urls: { cub: `${server.url}/CUB_200_2011.tgz` }, md5s: { cub: md5 } };
-    await assert.rejects(prepareEntry('cub', opts), /interrupted|stopped at 5000/);
+    await assert.rejects(datasetEntry('cub').prepare!(opts), /interrupted|stopped at 5000/);
     assert.equal(fs.statSync(path.join(dataRoot, 'CUB_200_2011.tgz.part')).size, 5000);
     const logs: string[] = [];
-    const summary = await prepareEntry('cub', { ...opts, onLog: (m) => logs.push(m) });
+    const summary = await datasetEntry('cub').prepare!({ ...opts, onLog: (m) => logs.push(m) });
     assert.equal(server.requests[1].range, 'bytes=5000-');
     assert.ok(logs.some((l) => /resumed at 5000/.test(l)), logs.join('\n'));
     assert.match(summary, /cub: 3 classes, train 9, val 0, test 3/);
     assert.ok(!fs.existsSync(path.join(dataRoot, 'CUB_200_2011.tgz')), 'archive removed after extraction');
-    const entry = listCatalog({ dataRoot }).find((e) => e.name === 'cub')!;
-    assert.equal(entry.present, true);
+    assert.equal(datasetEntry('cub').locate!(dataRoot).present, true);
   } finally {
     await server.close();
   }

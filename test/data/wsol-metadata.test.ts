@@ -5,7 +5,7 @@ import { test } from 'node:test';
 import * as tf from '@tensorflow/tfjs-core';
 import { initBackend } from '../../src/backend/select';
 import { batches } from '../../src/data/batches';
-import { openDataset } from '../../src/data/open-dataset';
+import { openDataset } from '../../src/data/datasets';
 import { IMAGENET_MEAN, IMAGENET_STD } from '../../src/data/image-ops';
 import { patternPixel, tempDir, writeImage, writeMask } from './fixtures';
 

@@ -136,5 +136,5 @@ test('bad model configs name the method, option or field', () => {
   assert.throws(() => createModel({ ...small('ours'), dropout: { keepProbability: 0 } }), /dropout.keepProbability must be in \(0, 1\)/);
   assert.throws(() => createModel({ ...small('acol'), acolThreshold: 1.2 }), /acolThreshold must be in \(0, 1\)/);
   assert.throws(() => createModel({ ...small('cam'), inputSize: 30 }), /inputSize 30 must be a multiple of 4/);
-  assert.throws(() => createModel({ ...small('ours'), attention: { caamReduction: 0 } }), /caamReduction must be >= 1/);
+  assert.throws(() => createModel({ ...small('ours'), attention: { caamReduction: 0 } }), /attention.caamReduction must be a positive integer, got 0/);
 });

@@ -68,7 +68,7 @@ test('train() and TrainingSession hand back the config they resolved; a reloaded
   await initBackend();
   const out = fs.mkdtempSync(path.join(os.tmpdir(), 'wsol-resolved-'));
   const dataset = partsDataset({ imageSize: 32, sizes: { train: 8, val: 4, test: 0 } });
-  const partial: DeepPartial<TrainConfig> = { method: 'ours-no-fusion', epochs: 1, imageSize: 32, batchSize: 4, probes: 0, methodOptions: { tinyWidth: 2, headWidth: 4 } };
+  const partial: DeepPartial<TrainConfig> = { method: 'ours-no-fusion', epochs: 1, imageSize: 32, batchSize: 4, probes: 0, backboneInit: 'scratch', methodOptions: { tinyWidth: 2, headWidth: 4 } };
   const result = await train(partial, { outDir: path.join(out, 'a'), dataset });
   try {
     assert.deepEqual(result.config, resolveTrainConfig(partial));

@@ -23,6 +23,7 @@ const cam: Partial<TrainConfig> = {
   batchSize: 8,
   seed: 7,
   methodOptions: { tinyWidth: 4, headWidth: 8 },
+  backboneInit: 'scratch',
   probes: 1,
   evalLimit: 8,
 };

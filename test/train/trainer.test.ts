@@ -18,6 +18,7 @@ const tiny: Partial<TrainConfig> = {
   batchSize: 8,
   seed: 5,
   methodOptions: { tinyWidth: 4, headWidth: 8 },
+  backboneInit: 'scratch',
   probes: 2,
 };
 const smallParts = () => partsDataset({ imageSize: 32, sizes: { train: 48, val: 16, test: 16 } });
@@ -72,7 +73,10 @@ test('a run killed mid-epoch and resumed ends with the same metrics as an uninte
   // Kill the second run once its first checkpoint exists and it is inside epoch 2.
   const killedDir = path.join(root, 'killed');
   const child = spawn(process.execPath, ['bin/wsol.js', ...common, '--out', killedDir], { stdio: 'ignore' });
-  await new Promise<void>((resolve) => {
+  const exited = new Promise((r) => child.on('exit', r));
+  await new Promise<void>((resolve, reject) => {
+    // Give up (and end the child) rather than hang when no checkpoint ever appears.
+    const deadline = Date.now() + 180_000;
     const timer = setInterval(() => {
       const pointer = path.join(killedDir, 'checkpoints', 'latest.json');
       if (fs.existsSync(pointer)) {
@@ -81,10 +85,14 @@ test('a run killed mid-epoch and resumed ends with the same metrics as an uninte
           child.kill('SIGKILL');
           resolve();
         }, 300);
+      } else if (Date.now() > deadline || child.exitCode !== null) {
+        clearInterval(timer);
+        child.kill('SIGKILL');
+        reject(new Error(`no checkpoint in ${killedDir} after ${child.exitCode !== null ? `the run exited (${child.exitCode})` : '180 s'}`));
       }
     }, 50);
   });
-  await new Promise((r) => child.on('exit', r));
+  await exited;
   assert.ok(!fs.existsSync(path.join(killedDir, 'metrics.json')), 'the killed run did not finish');
   const resumed = runCli([...common, '--out', killedDir, '--resume']);
   assert.equal(resumed.code, 0, resumed.stderr);

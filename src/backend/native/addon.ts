@@ -19,6 +19,12 @@ export interface NativeAddon {
   binary(heap: Uint8Array, params: Float64Array): void;
   reduce(heap: Uint8Array, params: Float64Array): void;
   batchNorm(heap: Uint8Array, params: Float64Array): void;
+  adamW(heap: Uint8Array, params: Float64Array): void;
+  batchNormTrain(heap: Uint8Array, params: Float64Array): void;
+  batchNormTrainGrad(heap: Uint8Array, params: Float64Array): void;
+  scaleAdd(heap: Uint8Array, params: Float64Array): void;
+  localAttention(heap: Uint8Array, params: Float64Array): void;
+  localAttentionGrad(heap: Uint8Array, params: Float64Array): void;
   info(): { onednn: string; cpuRuntime: string; threads: number; bigWorkThreads: number; isa: number; cachedPrimitives: number };
   clearCache(): void;
   /** Threads for big operations (1..info().threads); returns the number set. */

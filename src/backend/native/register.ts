@@ -9,6 +9,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { KernelArgs } from '../kernels/wasm-compose';
 import { loadNativeAddon, type NativeAddon } from './addon';
+import { nativeFusedKernels } from './fused-kernels';
 import { NATIVE_KERNELS } from './kernels';
 import { ThreadGovernor } from './thread-policy';
 
@@ -29,6 +30,7 @@ export interface NativeStatus {
 }
 
 let registered = false;
+let fused: Record<string, tf.KernelFunc> = {};
 let governor: ThreadGovernor | null = null;
 let enabled = true;
 const calls: Record<string, { native: number; fallback: number }> = {};
@@ -70,13 +72,28 @@ export function registerNativeKernels(): NativeStatus {
     tf.unregisterKernel(name, 'wasm');
     tf.registerKernel({ kernelName: name, backendName: 'wasm', kernelFunc: wrap(name, addon, previous.kernelFunc) });
   }
+  fused = nativeFusedKernels(addon);
+  registerFused(true);
   registered = true;
   return nativeStatus();
+}
+
+/**
+ * The fused training ops (fused-ops.ts) have no wasm kernel underneath: while native kernels are
+ * off they are unregistered, so fused-ops.ts runs its reference ops.
+ */
+function registerFused(on: boolean): void {
+  for (const [kernelName, kernelFunc] of Object.entries(fused)) {
+    const present = tf.getKernel(kernelName, 'wasm') !== undefined;
+    if (on && !present) tf.registerKernel({ kernelName, backendName: 'wasm', kernelFunc });
+    if (!on && present) tf.unregisterKernel(kernelName, 'wasm');
+  }
 }
 
 /** Turns the native kernels on or off (they stay registered; off runs the wasm kernels). */
 export function setNativeKernelsEnabled(on: boolean): void {
   enabled = on;
+  registerFused(on);
 }
 
 export function nativeKernelsEnabled(): boolean {
@@ -91,7 +108,7 @@ export function nativeStatus(): NativeStatus {
   return {
     active: registered && enabled,
     reason,
-    kernels: registered ? Object.keys(NATIVE_KERNELS) : [],
+    kernels: registered ? [...Object.keys(NATIVE_KERNELS), ...Object.keys(fused)] : [],
     threads: load.addon ? load.addon.info().threads : null,
     threadsInUse: load.addon ? load.addon.info().bigWorkThreads : null,
     calls: JSON.parse(JSON.stringify(calls)),

@@ -681,6 +681,352 @@ Napi::Value BatchNorm(const Napi::CallbackInfo& info) {
   return env.Undefined();
 }
 
+// ---------------------------------------------------------------- fused training ops (src/backend/fused-ops.ts)
+
+// Parameters of variable length (one group per weight).
+std::vector<double> GetVarParams(const Napi::Env& env, const Napi::Value& v, size_t head, size_t group, const char* fn) {
+  if (!v.IsTypedArray() || v.As<Napi::TypedArray>().TypedArrayType() != napi_float64_array) {
+    throw Napi::TypeError::New(env, std::string("wsol_native.") + fn + ": argument 1 must be a Float64Array of parameters");
+  }
+  auto a = v.As<Napi::Float64Array>();
+  const size_t n = a.ElementLength();
+  if (n < head || (n - head) % group != 0) {
+    throw Napi::RangeError::New(env, std::string("wsol_native.") + fn + ": expected " + std::to_string(head) + " + " + std::to_string(group) +
+                                         " x count parameters, got " + std::to_string(n));
+  }
+  return std::vector<double>(a.Data(), a.Data() + n);
+}
+
+// adamW(heap, params): params = count, step, decoupled (0/1), beta1, beta2, epsilon, then per weight:
+// size, rate, decay, weight, grad, m, s, weight out, m out, s out byte offsets. The formula and its
+// order are fused-ops.ts's, in float32 with every scalar rounded to float32 once (as the unfused
+// tfjs ops do) and no fused multiply-add (-ffp-contract=off), so the result is bit for bit the same.
+Napi::Value AdamW(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  Heap h = GetHeap(env, info[0]);
+  constexpr size_t kHead = 6, kGroup = 10;
+  auto p = GetVarParams(env, info[1], kHead, kGroup, "adamW");
+  const int64_t count = p[0];
+  if (count < 0 || static_cast<size_t>(count) != (p.size() - kHead) / kGroup) throw Napi::RangeError::New(env, "wsol_native.adamW: count does not match the parameters");
+  const double step = p[1];
+  const bool decoupled = p[2] != 0;
+  const float beta1 = static_cast<float>(p[3]), beta2 = static_cast<float>(p[4]);
+  const float oneMinusBeta1 = static_cast<float>(1.0 - p[3]), oneMinusBeta2 = static_cast<float>(1.0 - p[4]);
+  const float correct1 = static_cast<float>(1.0 - std::pow(p[3], step)), correct2 = static_cast<float>(1.0 - std::pow(p[4], step));
+  const float eps = static_cast<float>(p[5]);
+  for (int64_t i = 0; i < count; i++) {
+    const double* g = p.data() + kHead + i * kGroup;
+    const int64_t n = g[0];
+    const double rate = g[1], decay = g[2];
+    const float* __restrict w = At(env, h, g[3], n, "weight");
+    const float* __restrict gr = At(env, h, g[4], n, "grad");
+    const float* __restrict m = At(env, h, g[5], n, "m");
+    const float* __restrict s = At(env, h, g[6], n, "s");
+    float* __restrict wo = At(env, h, g[7], n, "weight out");
+    float* __restrict mo = At(env, h, g[8], n, "m out");
+    float* __restrict so = At(env, h, g[9], n, "s out");
+    const bool coupled = decay > 0 && !decoupled;
+    const bool shrink = decay > 0 && decoupled;
+    const float decayF = static_cast<float>(decay);
+    const float keep = static_cast<float>(1.0 - rate * decay);
+    const float rateF = static_cast<float>(rate);
+    const int threads = UseThreads(static_cast<double>(n) * 16);
+#pragma omp parallel for schedule(static) num_threads(threads)
+    for (int64_t k = 0; k < n; k++) {
+      const float gk = coupled ? gr[k] + w[k] * decayF : gr[k];
+      const float wk = shrink ? w[k] * keep : w[k];
+      const float mk = m[k] * beta1 + gk * oneMinusBeta1;
+      const float sk = s[k] * beta2 + (gk * gk) * oneMinusBeta2;
+      const float mHat = mk / correct1;
+      const float sHat = sk / correct2;
+      mo[k] = mk;
+      so[k] = sk;
+      wo[k] = wk - (mHat / (std::sqrt(sHat) + eps)) * rateF;
+    }
+  }
+  return env.Undefined();
+}
+
+// Per-channel sums over rows of a [rows, c] view, in float64, in blocks of a fixed number of rows
+// added in block order: the result does not depend on the number of threads.
+template <typename Term>
+void ChannelSums(int64_t rows, int64_t c, int threads, Term term, double* out) {
+  constexpr int64_t kRows = 256;
+  const int64_t blocks = (rows + kRows - 1) / kRows;
+  std::vector<double> partial(blocks * c, 0.0);
+#pragma omp parallel for schedule(static) num_threads(threads)
+  for (int64_t b = 0; b < blocks; b++) {
+    double* part = partial.data() + b * c;
+    const int64_t r1 = std::min(rows, (b + 1) * kRows);
+    for (int64_t r = b * kRows; r < r1; r++) {
+      for (int64_t k = 0; k < c; k++) part[k] += term(r * c + k, k);
+    }
+  }
+  std::fill(out, out + c, 0.0);
+  for (int64_t b = 0; b < blocks; b++) {
+    for (int64_t k = 0; k < c; k++) out[k] += partial[b * c + k];
+  }
+}
+
+// batchNormTrain(heap, params): params = size, channels, epsilon, x, gamma, beta, y, mean, variance
+// byte offsets. Statistics over all axes but the last (the channel): mean, then the biased variance
+// as the mean of (x - mean)^2 (tf.moments), then y = (x - mean) * gamma / sqrt(variance + eps) + beta.
+Napi::Value BatchNormTrain(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  Heap h = GetHeap(env, info[0]);
+  auto p = GetParams(env, info[1], 9, "batchNormTrain");
+  const int64_t n = p[0], c = p[1];
+  const double eps = p[2];
+  if (n <= 0 || c <= 0 || n % c != 0) throw Napi::RangeError::New(env, "wsol_native.batchNormTrain: size must be a multiple of the channels");
+  const float* __restrict x = At(env, h, p[3], n, "x");
+  const float* gamma = At(env, h, p[4], c, "gamma");
+  const float* beta = At(env, h, p[5], c, "beta");
+  float* __restrict y = At(env, h, p[6], n, "y");
+  float* mean = At(env, h, p[7], c, "mean");
+  float* var = At(env, h, p[8], c, "variance");
+  const int64_t rows = n / c;
+  const int threads = UseThreads(static_cast<double>(n) * 4);
+  std::vector<double> sum(c), sq(c), mu(c);
+  ChannelSums(rows, c, threads, [&](int64_t i, int64_t) { return static_cast<double>(x[i]); }, sum.data());
+  for (int64_t k = 0; k < c; k++) mu[k] = sum[k] / static_cast<double>(rows);
+  const double* __restrict m = mu.data();
+  ChannelSums(rows, c, threads, [&](int64_t i, int64_t k) { const double d = x[i] - m[k]; return d * d; }, sq.data());
+  // y = (x - mean) * a + beta: centring first keeps float32 cancellation away from large means.
+  std::vector<float> mul(c);
+  for (int64_t k = 0; k < c; k++) {
+    const double v = sq[k] / static_cast<double>(rows);
+    mean[k] = static_cast<float>(mu[k]);
+    var[k] = static_cast<float>(v);
+    mul[k] = static_cast<float>(gamma[k] / std::sqrt(v + eps));
+  }
+  const float* __restrict ml = mul.data();
+  const float* __restrict mf = mean;
+  const float* __restrict bt = beta;
+#pragma omp parallel for schedule(static) num_threads(threads)
+  for (int64_t r = 0; r < rows; r++) {
+    for (int64_t k = 0; k < c; k++) y[r * c + k] = (x[r * c + k] - mf[k]) * ml[k] + bt[k];
+  }
+  return env.Undefined();
+}
+
+// batchNormTrainGrad(heap, params): params = size, channels, epsilon, dy, x, gamma, mean, variance,
+// dMean, dVariance, dx, dGamma, dBeta byte offsets (the formula in fused-ops.ts).
+Napi::Value BatchNormTrainGrad(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  Heap h = GetHeap(env, info[0]);
+  auto p = GetParams(env, info[1], 13, "batchNormTrainGrad");
+  const int64_t n = p[0], c = p[1];
+  const double eps = p[2];
+  if (n <= 0 || c <= 0 || n % c != 0) throw Napi::RangeError::New(env, "wsol_native.batchNormTrainGrad: size must be a multiple of the channels");
+  const float* __restrict dy = At(env, h, p[3], n, "dy");
+  const float* __restrict x = At(env, h, p[4], n, "x");
+  const float* gamma = At(env, h, p[5], c, "gamma");
+  const float* mean = At(env, h, p[6], c, "mean");
+  const float* var = At(env, h, p[7], c, "variance");
+  const float* dMean = At(env, h, p[8], c, "dMean");
+  const float* dVar = At(env, h, p[9], c, "dVariance");
+  float* __restrict dx = At(env, h, p[10], n, "dx");
+  float* dGamma = At(env, h, p[11], c, "dGamma");
+  float* dBeta = At(env, h, p[12], c, "dBeta");
+  const int64_t rows = n / c;
+  const double count = static_cast<double>(rows);
+  const int threads = UseThreads(static_cast<double>(n) * 4);
+  std::vector<double> inv(c), sumDy(c), sumDyXhat(c);
+  for (int64_t k = 0; k < c; k++) inv[k] = 1.0 / std::sqrt(static_cast<double>(var[k]) + eps);
+  const double* __restrict iv = inv.data();
+  ChannelSums(rows, c, threads, [&](int64_t i, int64_t) { return static_cast<double>(dy[i]); }, sumDy.data());
+  ChannelSums(rows, c, threads, [&](int64_t i, int64_t k) { return static_cast<double>(dy[i]) * ((x[i] - static_cast<double>(mean[k])) * iv[k]); }, sumDyXhat.data());
+  // dx = a * dy + b * (x - mean) + d per channel, with
+  //   a = gamma * inv, b = -gamma * inv^2 * sum(dy xhat) / M + 2 dVariance / M,
+  //   d = -a * sum(dy) / M + dMean / M.
+  std::vector<float> ca(c), cb(c), cd(c);
+  for (int64_t k = 0; k < c; k++) {
+    dBeta[k] = static_cast<float>(sumDy[k]);
+    dGamma[k] = static_cast<float>(sumDyXhat[k]);
+    const double a = gamma[k] * iv[k];
+    const double b = -a * iv[k] * sumDyXhat[k] / count + 2.0 * dVar[k] / count;
+    const double d = -a * sumDy[k] / count + dMean[k] / count;
+    ca[k] = static_cast<float>(a);
+    cb[k] = static_cast<float>(b);
+    cd[k] = static_cast<float>(d);
+  }
+  const float* __restrict fa = ca.data();
+  const float* __restrict fb = cb.data();
+  const float* __restrict fd = cd.data();
+#pragma omp parallel for schedule(static) num_threads(threads)
+  for (int64_t r = 0; r < rows; r++) {
+    for (int64_t k = 0; k < c; k++) {
+      const int64_t i = r * c + k;
+      dx[i] = fa[k] * dy[i] + fb[k] * (x[i] - mean[k]) + fd[k];
+    }
+  }
+  return env.Undefined();
+}
+
+// Windowed attention (WsolLocalAttention in fused-ops.ts): each cell of an h x w map attends to the
+// (2r+1)^2 cells around it that lie inside the map. Neighbour o of (y, x) is (y + o / side - r,
+// x + o % side - r). Dot products and sums in float64; the result does not depend on the threads.
+struct Window {
+  int64_t n, h, w, d, c, r, side, cells;
+  double scale;
+  explicit Window(const double* p) : n(p[0]), h(p[1]), w(p[2]), d(p[3]), c(p[4]), r(p[5]), side(2 * r + 1), cells(side * side), scale(p[6]) {}
+  // Flat cell of neighbour o of (y, x), or -1 outside the map.
+  int64_t Neighbour(int64_t y, int64_t x, int64_t o) const {
+    const int64_t ny = y + o / side - r, nx = x + o % side - r;
+    return ny >= 0 && ny < h && nx >= 0 && nx < w ? ny * w + nx : -1;
+  }
+};
+
+void CheckWindow(const Napi::Env& env, const Window& s, const char* fn) {
+  if (s.n <= 0 || s.h <= 0 || s.w <= 0 || s.d <= 0 || s.c <= 0 || s.r < 1) throw Napi::RangeError::New(env, std::string("wsol_native.") + fn + ": bad shape or radius");
+}
+
+// localAttention(heap, params): params = n, h, w, d, c, radius, scale, q, k, v, context, weights byte offsets.
+Napi::Value LocalAttention(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  Heap h = GetHeap(env, info[0]);
+  auto p = GetParams(env, info[1], 12, "localAttention");
+  const Window s(p.data());
+  CheckWindow(env, s, "localAttention");
+  const int64_t cellsN = s.h * s.w;
+  const float* q = At(env, h, p[7], s.n * cellsN * s.d, "q");
+  const float* k = At(env, h, p[8], s.n * cellsN * s.d, "k");
+  const float* v = At(env, h, p[9], s.n * cellsN * s.c, "v");
+  float* ctx = At(env, h, p[10], s.n * cellsN * s.c, "context");
+  float* wts = At(env, h, p[11], s.n * cellsN * s.cells, "weights");
+  const int threads = UseThreads(static_cast<double>(s.n * cellsN * s.cells * (s.d + s.c)));
+#pragma omp parallel num_threads(threads)
+  {
+    std::vector<double> logit(s.cells), acc(s.c);
+    std::vector<int64_t> nb(s.cells);
+#pragma omp for schedule(static)
+    for (int64_t bp = 0; bp < s.n * cellsN; bp++) {
+      const int64_t b = bp / cellsN, pos = bp % cellsN, y = pos / s.w, x = pos % s.w;
+      const float* qp = q + bp * s.d;
+      double top = -std::numeric_limits<double>::infinity();
+      for (int64_t o = 0; o < s.cells; o++) {
+        const int64_t u = s.Neighbour(y, x, o);
+        nb[o] = u;
+        if (u < 0) continue;
+        const float* ku = k + (b * cellsN + u) * s.d;
+        double dot = 0;
+        for (int64_t j = 0; j < s.d; j++) dot += static_cast<double>(qp[j]) * ku[j];
+        logit[o] = dot * s.scale;
+        top = std::max(top, logit[o]);
+      }
+      double total = 0;
+      for (int64_t o = 0; o < s.cells; o++) {
+        logit[o] = nb[o] < 0 ? 0 : std::exp(logit[o] - top);
+        total += logit[o];
+      }
+      std::fill(acc.begin(), acc.end(), 0.0);
+      float* wp = wts + bp * s.cells;
+      for (int64_t o = 0; o < s.cells; o++) {
+        const double a = logit[o] / total;
+        wp[o] = static_cast<float>(a);
+        if (nb[o] < 0) continue;
+        const float* vu = v + (b * cellsN + nb[o]) * s.c;
+        for (int64_t j = 0; j < s.c; j++) acc[j] += a * vu[j];
+      }
+      float* cp = ctx + bp * s.c;
+      for (int64_t j = 0; j < s.c; j++) cp[j] = static_cast<float>(acc[j]);
+    }
+  }
+  return env.Undefined();
+}
+
+// localAttentionGrad(heap, params): params = n, h, w, d, c, radius, scale, dContext, dWeights, q, k, v,
+// weights, dq, dk, dv byte offsets. dk and dv are gathered per cell from the cells that attend to it
+// (no scattered writes), so the cells run in parallel.
+Napi::Value LocalAttentionGrad(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  Heap h = GetHeap(env, info[0]);
+  auto p = GetParams(env, info[1], 16, "localAttentionGrad");
+  const Window s(p.data());
+  CheckWindow(env, s, "localAttentionGrad");
+  const int64_t cellsN = s.h * s.w, total = s.n * cellsN;
+  const float* dc = At(env, h, p[7], total * s.c, "dContext");
+  const float* dw = At(env, h, p[8], total * s.cells, "dWeights");
+  const float* q = At(env, h, p[9], total * s.d, "q");
+  const float* k = At(env, h, p[10], total * s.d, "k");
+  const float* v = At(env, h, p[11], total * s.c, "v");
+  const float* wts = At(env, h, p[12], total * s.cells, "weights");
+  float* dq = At(env, h, p[13], total * s.d, "dq");
+  float* dk = At(env, h, p[14], total * s.d, "dk");
+  float* dv = At(env, h, p[15], total * s.c, "dv");
+  const int threads = UseThreads(static_cast<double>(total * s.cells * (s.d + s.c) * 2));
+  std::vector<double> dS(total * s.cells, 0.0);
+#pragma omp parallel num_threads(threads)
+  {
+    std::vector<double> dA(s.cells), acc(s.d), av(s.c);
+#pragma omp for schedule(static)
+    for (int64_t bp = 0; bp < total; bp++) {
+      const int64_t b = bp / cellsN, pos = bp % cellsN, y = pos / s.w, x = pos % s.w;
+      const float* dcp = dc + bp * s.c;
+      const float* wp = wts + bp * s.cells;
+      double mix = 0;
+      for (int64_t o = 0; o < s.cells; o++) {
+        const int64_t u = s.Neighbour(y, x, o);
+        double g = dw[bp * s.cells + o];
+        if (u >= 0) {
+          const float* vu = v + (b * cellsN + u) * s.c;
+          for (int64_t j = 0; j < s.c; j++) g += static_cast<double>(dcp[j]) * vu[j];
+        }
+        dA[o] = g;
+        mix += wp[o] * g;
+      }
+      std::fill(acc.begin(), acc.end(), 0.0);
+      for (int64_t o = 0; o < s.cells; o++) {
+        const double g = wp[o] * (dA[o] - mix);
+        dS[bp * s.cells + o] = g;
+        const int64_t u = s.Neighbour(y, x, o);
+        if (u < 0) continue;
+        const float* ku = k + (b * cellsN + u) * s.d;
+        for (int64_t j = 0; j < s.d; j++) acc[j] += g * ku[j];
+      }
+      for (int64_t j = 0; j < s.d; j++) dq[bp * s.d + j] = static_cast<float>(acc[j] * s.scale);
+    }
+#pragma omp for schedule(static)
+    for (int64_t bu = 0; bu < total; bu++) {
+      const int64_t b = bu / cellsN, u = bu % cellsN, uy = u / s.w, ux = u % s.w;
+      std::vector<double>& ak = acc;
+      std::fill(ak.begin(), ak.end(), 0.0);
+      std::fill(av.begin(), av.end(), 0.0);
+      for (int64_t o = 0; o < s.cells; o++) {
+        // The cell whose neighbour o is u.
+        const int64_t py = uy - (o / s.side - s.r), px = ux - (o % s.side - s.r);
+        if (py < 0 || py >= s.h || px < 0 || px >= s.w) continue;
+        const int64_t bp = b * cellsN + py * s.w + px;
+        const double g = dS[bp * s.cells + o], a = wts[bp * s.cells + o];
+        const float* qp = q + bp * s.d;
+        const float* dcp = dc + bp * s.c;
+        for (int64_t j = 0; j < s.d; j++) ak[j] += g * qp[j];
+        for (int64_t j = 0; j < s.c; j++) av[j] += a * dcp[j];
+      }
+      for (int64_t j = 0; j < s.d; j++) dk[bu * s.d + j] = static_cast<float>(ak[j] * s.scale);
+      for (int64_t j = 0; j < s.c; j++) dv[bu * s.c + j] = static_cast<float>(av[j]);
+    }
+  }
+  return env.Undefined();
+}
+
+// scaleAdd(heap, params): params = size, a, scale (one float), b, y byte offsets: y = a * scale + b.
+Napi::Value ScaleAdd(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  Heap h = GetHeap(env, info[0]);
+  auto p = GetParams(env, info[1], 5, "scaleAdd");
+  const int64_t n = p[0];
+  if (n <= 0) throw Napi::RangeError::New(env, "wsol_native.scaleAdd: empty tensor");
+  const float* __restrict a = At(env, h, p[1], n, "a");
+  const float s = *At(env, h, p[2], 1, "scale");
+  const float* __restrict b = At(env, h, p[3], n, "b");
+  float* __restrict y = At(env, h, p[4], n, "y");
+  const int threads = UseThreads(static_cast<double>(n));
+#pragma omp parallel for schedule(static) num_threads(threads)
+  for (int64_t i = 0; i < n; i++) y[i] = a[i] * s + b[i];
+  return env.Undefined();
+}
+
 // ---------------------------------------------------------------- matrix products
 
 struct MatMul {
@@ -783,6 +1129,12 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("binary", Napi::Function::New(env, Guarded<Binary>, "binary"));
   exports.Set("reduce", Napi::Function::New(env, Guarded<Reduce>, "reduce"));
   exports.Set("batchNorm", Napi::Function::New(env, Guarded<BatchNorm>, "batchNorm"));
+  exports.Set("adamW", Napi::Function::New(env, Guarded<AdamW>, "adamW"));
+  exports.Set("batchNormTrain", Napi::Function::New(env, Guarded<BatchNormTrain>, "batchNormTrain"));
+  exports.Set("batchNormTrainGrad", Napi::Function::New(env, Guarded<BatchNormTrainGrad>, "batchNormTrainGrad"));
+  exports.Set("localAttention", Napi::Function::New(env, Guarded<LocalAttention>, "localAttention"));
+  exports.Set("localAttentionGrad", Napi::Function::New(env, Guarded<LocalAttentionGrad>, "localAttentionGrad"));
+  exports.Set("scaleAdd", Napi::Function::New(env, Guarded<ScaleAdd>, "scaleAdd"));
   exports.Set("info", Napi::Function::New(env, Info, "info"));
   exports.Set("clearCache", Napi::Function::New(env, ClearCache, "clearCache"));
   exports.Set("setThreads", Napi::Function::New(env, Guarded<SetThreads>, "setThreads"));

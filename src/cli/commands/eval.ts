@@ -2,18 +2,18 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { initBackend } from '../../backend/select';
 import { openOutputFolder, type OutputFolder } from '../../common/output-folder';
-import { openDataset } from '../../data/open-dataset';
+import { openDataset } from '../../data/datasets';
 import { CAMS_MANIFEST, camFileName, readCamsManifest, writeCamsManifest } from '../../localize/cam-folder';
-import { evaluateModel } from '../../train/evaluate';
-import { evaluateCamFolder } from '../../train/evaluate-cams';
-import { parseEvalSize, type EvalSize } from '../../train/eval-ground-truth';
+import { evaluateModel } from '../../evaluate/evaluate';
+import { evaluateCamFolder } from '../../evaluate/evaluate-cams';
+import { parseEvalSize, type EvalSize } from '../../evaluate/eval-ground-truth';
 import type { LocalizationMetrics } from '../../localize/localization-evaluator';
 import type { SavedRunConfig } from '../../train/run-folder';
 import { evaluationOptions } from '../../train/config';
 import { loadRunModel } from '../../train/trainer';
 import type { ParsedOptions } from '../args';
 import type { Command } from '../command';
-import { metricsSummary } from '../format-metrics';
+import { metricsSummary } from '../../train/progress';
 
 export const evalCommand: Command = {
   spec: {

@@ -8,7 +8,7 @@ import { normalizePixels } from '../../data/batches';
 import { decodeImageFile } from '../../data/image-io';
 import { largestRegionBox } from '../../localize/connected-regions';
 import { normalizeScoreMap, resizeScoreMap } from '../../localize/score-map';
-import { channelMap } from '../../train/evaluate';
+import { channelMap } from '../../evaluate/evaluate';
 import type { WsolModel } from '../../method/wsol-model';
 import { loadRunModel, type SavedRunConfig } from '../../train/run-folder';
 import { overlayPng } from '../../viz/overlay';

@@ -12,13 +12,15 @@ import { applyComplementaryDropout } from '../complementary-dropout';
 import type { ModelConfig, ResolvedModelConfig } from '../model-config';
 import type { LossTerms, Prediction, StepContext, WsolModel } from '../wsol-model';
 import { AttentionDropout } from './attention-dropout-layer';
+import { applyCutMix, DEFAULT_CUTMIX, drawCutMix } from './cutmix';
 
-export type InputHiding = 'none' | 'grid' | 'complementary';
+export type InputHiding = 'none' | 'grid' | 'complementary' | 'cutmix';
 
 export interface SingleBranchVariant {
   /**
    * 'grid': hide a random half of the grid cells of each training image (HaS: image A only).
    * 'complementary': classify both complementary images A and B; L = CE(A) + CE(B).
+   * 'cutmix': paste a box from another image of the batch; L = lambda CE(y) + (1 - lambda) CE(y').
    */
   hiding: InputHiding;
   /** Insert ADL layers after every backbone block. */
@@ -69,6 +71,7 @@ export class SingleBranchModel implements WsolModel {
       const cls = crossEntropy(logits, labels);
       return { total: cls, terms: { cls }, logits };
     }
+    if (this.variant.hiding === 'cutmix') return this.cutMixLoss(images, labels, ctx);
     const pair = applyComplementaryDropout(images, this.resolved.dropout, ctx.seed, ctx.step);
     tf.dispose(pair.maskA);
     const logitsA = logitsFromCams(this.cams(pair.imageA, true));
@@ -81,6 +84,21 @@ export class SingleBranchModel implements WsolModel {
     const clsA = crossEntropy(logitsA, labels);
     const clsB = crossEntropy(logitsB, labels);
     return { total: tf.add(clsA, clsB) as tf.Scalar, terms: { clsA, clsB }, logits: tf.div(tf.add(logitsA, logitsB), 2) as tf.Tensor2D };
+  }
+
+  private cutMixLoss(images: tf.Tensor4D, labels: tf.Tensor1D, ctx: StepContext): LossTerms {
+    const draw = drawCutMix(images.shape[0], images.shape[1], DEFAULT_CUTMIX, ctx.seed, ctx.step);
+    if (!draw.mixed) {
+      const logits = logitsFromCams(this.cams(images, true));
+      const cls = crossEntropy(logits, labels);
+      return { total: cls, terms: { cls }, logits };
+    }
+    const mixed = applyCutMix(images, labels, draw);
+    const logits = logitsFromCams(this.cams(mixed.images, true));
+    const cls = tf.add(tf.mul(crossEntropy(logits, labels), draw.lambda), tf.mul(crossEntropy(logits, mixed.partnerLabels), 1 - draw.lambda)) as tf.Scalar;
+    tf.dispose([mixed.images, mixed.partnerLabels]);
+    // Accuracy is counted against each image's own label, the larger share on average.
+    return { total: cls, terms: { cls }, logits };
   }
 
   predict(images: tf.Tensor4D): Prediction {
