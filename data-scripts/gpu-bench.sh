@@ -174,7 +174,9 @@ run() {
   cd "$DIR"
   [ -x node ] || { xz -dc node.xz >node.partial && chmod +x node.partial && mv node.partial node; }
   [ -f node_modules/webgpu/dist/linux-x64/dawn.node ] || { mkdir -p node_modules/webgpu/dist/linux-x64 && xz -dc dawn.node.xz >node_modules/webgpu/dist/linux-x64/dawn.node; }
-  if ! ldconfig -p | grep -q 'libvulkan.so.1 '; then
+  # grep without -q reads the whole list: -q would stop early, ldconfig would die of SIGPIPE, and
+  # pipefail would then report the library missing.
+  if ! ldconfig -p | grep 'libvulkan.so.1 ' >/dev/null; then
     ls debs/*.deb >/dev/null 2>&1 || { echo "gpu-bench: no libvulkan.so.1 on this machine and no packages of it in debs/" >&2; exit 1; }
     if [ "$(id -u)" -eq 0 ]; then
       for f in debs/*.deb; do dpkg -x "$f" /; done
