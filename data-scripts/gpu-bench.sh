@@ -42,6 +42,8 @@ pack() {
     --external:webgpu --external:sharp --external:tsx --external:@tensorflow/tfjs-backend-wasm \
     --external:@tensorflow/tfjs-node --external:@tensorflow/tfjs-node-gpu
   cp "$repo/data-scripts/gpu-bench-torch.py" "$repo/src/bench/torch_step.py" "$repo/src/bench/complementary.py" "$repo/data-scripts/gpu-bench.sh" "$DIR/"
+  # The pretrained tiny backbone every method starts from (the bundle looks for it beside itself).
+  mkdir -p "$DIR/pretrained" && cp "$repo/src/weights/pretrained/tiny16.json" "$repo/src/weights/pretrained/tiny16.bin" "$DIR/pretrained/"
   cp "$repo/node_modules/webgpu/index.js" "$repo/node_modules/webgpu/package.json" "$DIR/node_modules/webgpu/"
   # sharp (image decoding, loaded by the wsol command line) and what it requires at run time.
   for m in sharp detect-libc semver @img/colour @img/sharp-linux-x64 @img/sharp-libvips-linux-x64; do

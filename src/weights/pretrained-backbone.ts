@@ -15,9 +15,13 @@ export const BACKBONE_WEIGHTS_VERSION = 1;
 
 /**
  * The weights that ship with the package (made by `wsol pretrain`, see docs/method.md). They live in
- * src/ so that both the sources (tsx) and the build (dist/method, two levels below the root too) find them.
+ * src/ so that both the sources (tsx) and the build (dist/weights, two levels below the root too) find
+ * them; a single-file bundle (data-scripts/gpu-bench.sh) carries them in `pretrained/` beside itself.
  */
-export const SHIPPED_BACKBONE = path.join(__dirname, '..', '..', 'src', 'weights', 'pretrained', 'tiny16.json');
+export const SHIPPED_BACKBONE = [
+  path.join(__dirname, '..', '..', 'src', 'weights', 'pretrained', 'tiny16.json'),
+  path.join(__dirname, 'pretrained', 'tiny16.json'),
+].find((f) => fs.existsSync(f)) ?? path.join(__dirname, '..', '..', 'src', 'weights', 'pretrained', 'tiny16.json');
 /** The tinyWidth the shipped weights were made for. */
 export const SHIPPED_BACKBONE_WIDTH = 16;
 
