@@ -2,7 +2,7 @@
  * The HTML exports of the executed notebooks, opened offline in headless Chromium, draw every
  * figure: each `.js-plotly-plot` has traces, its plot area is not empty in a screenshot (enough
  * non-background pixels), animated figures have their frames, nothing is fetched from the network
- * and the console stays clean. Screenshots go to out/test-artifacts/browser/.
+ * and the console stays clean. Screenshots go to the test artifacts folder (ARTIFACTS/browser, in the system's temp folder).
  *
  * Two sources: every notebook (the quick run shared with execute.test.ts) and a gallery notebook
  * written here with every figure kind of src/viz on synthetic data.

@@ -11,7 +11,9 @@ import * as path from 'node:path';
 
 export const ROOT = path.resolve(__dirname, '../..');
 export const NOTEBOOKS_DIR = path.join(ROOT, 'notebooks');
-export const ARTIFACTS = path.join(ROOT, 'out', 'test-artifacts');
+// Outside the project, like the notebooks' run folders: tslab's watcher follows the project's
+// directories, and the executed notebooks appearing there while another kernel runs can stop it.
+export const ARTIFACTS = path.join(os.tmpdir(), `wsol-test-artifacts-${createHash('sha256').update(ROOT).digest('hex').slice(0, 12)}`);
 const PYTHON = '/usr/bin/python3';
 
 /** Why the notebook tests cannot run here, or null when Jupyter is available. */
