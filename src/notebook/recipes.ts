@@ -76,8 +76,8 @@ export const COMPARE_SEEDS: Record<NotebookMode, number[]> = { full: [1, 2], cla
  * folder's train split.
  */
 export const OWN_IMAGES_BUDGET: Record<NotebookMode, Partial<TrainConfig>> = {
-  full: { epochs: 12, batchSize: 16, probes: 4, evalLimit: 0, snapshotEvery: 5 },
-  class: { epochs: 8, batchSize: 16, probes: 4, evalLimit: 0, snapshotEvery: 5 },
+  full: { epochs: 40, batchSize: 16, probes: 4, evalLimit: 0, snapshotEvery: 20 },
+  class: { epochs: 20, batchSize: 16, probes: 4, evalLimit: 0, snapshotEvery: 20 },
   quick: { epochs: 1, batchSize: 16, probes: 4, evalLimit: 16, snapshotEvery: 2 },
 };
 

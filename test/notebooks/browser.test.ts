@@ -86,7 +86,7 @@ test('the gallery export renders every figure kind offline, animation frames inc
 
 test('every notebook export draws all its figures offline, none of them blank', { skip }, async () => {
   const names = fs.readdirSync(QUICK_RUN_DIR).filter((f) => f.endsWith('.html')).map((f) => f.replace(/\.html$/, '')).sort();
-  assert.ok(names.length >= 11, `exports: ${names.join(', ')}`);
+  assert.ok(names.length >= 12, `exports: ${names.join(', ')}`);
   const results = await withBrowser(async (c) => {
     const out: [string, Awaited<ReturnType<typeof renderExport>>][] = [];
     for (const name of names) out.push([name, await renderExport(c, path.join(QUICK_RUN_DIR, `${name}.html`), path.join(OUT, `${name}.png`))]);
@@ -109,8 +109,8 @@ test('every notebook export draws all its figures offline, none of them blank', 
   assert.equal(byName.get('05-training')?.sliderMoves, true, '05: moving the slider swaps the images');
   assert.ok((byName.get('06-evaluation')?.plots ?? []).some((p) => p.types.filter((t) => t === 'image').length >= 2 && p.types.at(-1) === 'heatmap'), '06: the methods x probes grid, with its colour bar');
   const counts = Object.fromEntries(results.map(([name, r]) => [name, r.plots.length]));
-  assert.deepEqual(counts, { '00-setup-check': 1, '01-the-problem': 3, '02-complementary-dropout': 2, '03-caam-ssam': 2, '04-fusion-loss': 2, '05-training': 6, '06-evaluation': 2, '07-cub': 0, '08-exercises': 0, '08-exercises-solutions': 0, '08-exercises-wrong': 0 });
-  assert.equal(total, 18);
+  assert.deepEqual(counts, { '00-setup-check': 1, '01-the-problem': 3, '02-complementary-dropout': 2, '03-caam-ssam': 2, '04-fusion-loss': 2, '05-training': 6, '06-evaluation': 2, '07-cub': 0, '08-exercises': 0, '08-exercises-solutions': 0, '08-exercises-wrong': 0, '09-your-own-images': 1 });
+  assert.equal(total, 19);
   // 01 and 05's live training outputs are plain HTML with an SVG loss curve: drawn in the export too.
   for (const name of ['01-the-problem', '05-training']) assert.ok((byName.get(name)?.liveCurves ?? 0) >= 1, `${name}: the live loss curve`);
 });
