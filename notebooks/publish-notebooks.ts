@@ -8,7 +8,7 @@
  * a time, its training runs in a fresh folder outside the project. Each page's inline plotly bundle
  * (about 4.6 MB) is replaced by one `<script src="plotly.min.js">`, and plotly.min.js is written once
  * beside the pages, and so is nbconvert's large inline JupyterLab style sheet (one jupyter-<digest>.css
- * file); a page over 1 MB is an error. index.html lists the pages with the time each
+ * file); embedded PNGs are re-encoded as WebP where smaller; a page over 1 MB is an error. index.html lists the pages with the time each
  * notebook took and the machine's load average while it ran (also in timings.json).
  * Only NN-*.html, index.html, timings.json, jupyter-*.css and plotly.min.js are written to OUT_DIR;
  * other files in it are left alone.
@@ -18,6 +18,7 @@ import { createHash } from 'crypto';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
+import sharp from 'sharp';
 import { plotlyScript, sharePlotlyBundle } from '../src/viz/notebook-display';
 
 const HERE = __dirname;
@@ -61,6 +62,26 @@ export function shareStyles(html: string, outDir: string): { html: string; files
   return { html: out, files };
 }
 
+/**
+ * Re-encodes every embedded PNG of a page (figures, overlays, the frames of the attention sliders) as
+ * WebP at quality 80 with sharp, where that is smaller: the heatmaps compress poorly as PNG, and a page
+ * with two sliders of a dozen frames each would otherwise pass 1 MB. Headless Chromium and every
+ * current browser draw WebP.
+ */
+export async function compactImages(html: string): Promise<{ html: string; converted: number }> {
+  const found = [...new Set(html.match(/data:image\/png;base64,[A-Za-z0-9+/=]{2000,}/g) ?? [])];
+  const replacement = new Map<string, string>();
+  for (const url of found) {
+    const png = Buffer.from(url.slice('data:image/png;base64,'.length), 'base64');
+    const webp = await sharp(png).webp({ quality: 80 }).toBuffer();
+    const next = `data:image/webp;base64,${webp.toString('base64')}`;
+    if (next.length < url.length) replacement.set(url, next);
+  }
+  if (replacement.size === 0) return { html, converted: 0 };
+  const out = html.replace(/data:image\/png;base64,[A-Za-z0-9+/=]{2000,}/g, (url) => replacement.get(url) ?? url);
+  return { html: out, converted: replacement.size };
+}
+
 /** The reader notebooks in notebooks/ (what a class opens), sorted. */
 export function readerNotebooks(): string[] {
   return fs.readdirSync(HERE).filter((f) => /^\d\d-.*\.ipynb$/.test(f)).sort().map((f) => path.join(HERE, f));
@@ -83,7 +104,7 @@ ${rows.join('\n')}
 }
 
 /** Executes `notebooks` (default: every reader notebook) and writes the pages to outDir. */
-export function publishNotebooks(outDir: string, options: { quick?: boolean; notebooks?: string[]; log?: (line: string) => void } = {}): PublishResult {
+export async function publishNotebooks(outDir: string, options: { quick?: boolean; notebooks?: string[]; log?: (line: string) => void } = {}): Promise<PublishResult> {
   const log = options.log ?? ((l: string) => console.log(l));
   const notebooks = options.notebooks ?? readerNotebooks();
   const mode = options.quick ? 'quick' : 'class';
@@ -115,7 +136,8 @@ export function publishNotebooks(outDir: string, options: { quick?: boolean; not
     const m = /backend: (\w+)/.exec(ipynb);
     if (m) engine = m[1];
     fs.mkdirSync(outDir, { recursive: true });
-    const shared = shareStyles(sharePlotlyBundle(fs.readFileSync(htmlFile, 'utf8'), PLOTLY_FILE).html, outDir);
+    const compact = await compactImages(sharePlotlyBundle(fs.readFileSync(htmlFile, 'utf8'), PLOTLY_FILE).html);
+    const shared = shareStyles(compact.html, outDir);
     const bytes = Buffer.byteLength(shared.html);
     const tmp = path.join(outDir, `.${name}.html.${process.pid}.tmp`);
     fs.writeFileSync(tmp, shared.html);
@@ -138,8 +160,9 @@ if (require.main === module) {
   const quick = args[0] === '--quick';
   if (quick) args.shift();
   const outDir = path.resolve(args.shift() ?? path.join(ROOT, 'docs', 'notebooks'));
-  const result = publishNotebooks(outDir, { quick, notebooks: args.length ? args.map((a) => path.resolve(a)) : undefined });
-  const failed = result.pages.filter((p) => !p.ok);
-  console.log(`${result.pages.length} pages in ${outDir} (${result.totalSeconds.toFixed(0)} s in all); ${failed.length ? `failed: ${failed.map((p) => p.line).join('; ')}` : 'all ok'}`);
-  process.exit(failed.length ? 1 : 0);
+  void publishNotebooks(outDir, { quick, notebooks: args.length ? args.map((a) => path.resolve(a)) : undefined }).then((result) => {
+    const failed = result.pages.filter((p) => !p.ok);
+    console.log(`${result.pages.length} pages in ${outDir} (${result.totalSeconds.toFixed(0)} s in all); ${failed.length ? `failed: ${failed.map((p) => p.line).join('; ')}` : 'all ok'}`);
+    process.exit(failed.length ? 1 : 0);
+  });
 }

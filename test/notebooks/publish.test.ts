@@ -62,7 +62,7 @@ test('a quick publish writes small pages that share one plotly file and draw eve
   fs.writeFileSync(path.join(OUT, 'notes.md'), 'mine');
   const names = ['00-setup-check', '02-complementary-dropout'];
   const lines: string[] = [];
-  const result = publishNotebooks(OUT, { quick: true, notebooks: names.map((n) => path.join(NOTEBOOKS_DIR, `${n}.ipynb`)), log: (l) => lines.push(l) });
+  const result = await publishNotebooks(OUT, { quick: true, notebooks: names.map((n) => path.join(NOTEBOOKS_DIR, `${n}.ipynb`)), log: (l) => lines.push(l) });
   assert.deepEqual(result.pages.filter((p) => !p.ok), [], lines.join('\n'));
   assert.equal(result.mode, 'quick');
   assert.equal(fs.readFileSync(path.join(OUT, PLOTLY_FILE), 'utf8'), plotlyScript(), 'the shared file is the bundle the notebooks embed');
@@ -93,6 +93,12 @@ test('the committed pages in docs/notebooks: one per notebook, class mode, each 
   assert.equal(timings.mode, 'class');
   assert.deepEqual(timings.pages.map((p) => p.name), names, 'published from the notebooks there are now (npm run notebooks:publish)');
   assert.deepEqual(timings.pages.filter((p) => !p.ok).map((p) => p.line), []);
+  // The set a class runs (00-08) took at most 20 minutes when these pages were made.
+  const classSet = timings.pages.filter((p) => /^0[0-8]-/.test(p.name)).reduce((a, p) => a + p.seconds, 0);
+  assert.ok(classSet <= 20 * 60, `00-08 took ${classSet.toFixed(0)} s in class mode`);
+  // In class mode, 01's CAM has learned the classes (seed 1, the standard parts set): at least 80% Top-1 on val.
+  const top1 = /validation Top-1 ([\d.]+)%/.exec(fs.readFileSync(path.join(PUBLISHED, '01-the-problem.html'), 'utf8'));
+  assert.ok(top1 && Number(top1[1]) >= 80, `01's CAM: validation Top-1 ${top1?.[1] ?? 'not found'}%, needs >= 80%`);
   const counts = await drawsEverything(checkFolder(PUBLISHED, names), path.join(ARTIFACTS, 'published-shots'));
   assert.ok(Object.values(counts).reduce((a, b) => a + b, 0) >= 18, `figures drawn: ${JSON.stringify(counts)}`);
 });
