@@ -9,7 +9,8 @@
  * (about 4.6 MB) is replaced by one `<script src="plotly.min.js">`, and plotly.min.js is written once
  * beside the pages, and so is nbconvert's large inline JupyterLab style sheet (one jupyter-<digest>.css
  * file); embedded PNGs are re-encoded as WebP where smaller; a page over 1 MB is an error. index.html lists the pages with the time each
- * notebook took and the machine's load average while it ran (also in timings.json).
+ * notebook took and the machine's load average while it ran (also in timings.json). Publishing only
+ * some notebooks again keeps the other pages and their entries.
  * Only NN-*.html, index.html, timings.json, jupyter-*.css and plotly.min.js are written to OUT_DIR;
  * other files in it are left alone.
  */
@@ -117,7 +118,6 @@ export async function publishNotebooks(outDir: string, options: { quick?: boolea
   }
   const env = { ...process.env, WSOL_QUICK: options.quick ? '1' : '0', WSOL_CLASS: '1', WSOL_NOTEBOOK_OUT: runs, JUPYTER_PATH: path.join(ROOT, '.jupyter/share/jupyter'), PYTHONWARNINGS: 'ignore' };
   const pages: PublishedPage[] = [];
-  const started = Date.now();
   let engine = 'unknown';
   for (const nb of notebooks) {
     const name = path.basename(nb, '.ipynb');
@@ -148,8 +148,15 @@ export async function publishNotebooks(outDir: string, options: { quick?: boolea
   const script = path.join(outDir, PLOTLY_FILE);
   const text = plotlyScript();
   if (!fs.existsSync(script) || fs.readFileSync(script, 'utf8') !== text) fs.writeFileSync(script, text);
-  const result: PublishResult = { mode, pages, totalSeconds: (Date.now() - started) / 1000, cpus: os.cpus().length, engine };
-  fs.writeFileSync(path.join(outDir, 'timings.json'), JSON.stringify(result, null, 1) + '\n');
+  // Publishing some notebooks again keeps the other pages' entries of the same mode.
+  const timingsFile = path.join(outDir, 'timings.json');
+  const before = fs.existsSync(timingsFile) ? (JSON.parse(fs.readFileSync(timingsFile, 'utf8')) as PublishResult) : null;
+  const kept = before && before.mode === mode ? before.pages.filter((p) => !pages.some((q) => q.name === p.name) && fs.existsSync(path.join(outDir, `${p.name}.html`))) : [];
+  const order = readerNotebooks().map((f) => path.basename(f, '.ipynb'));
+  const rank = (n: string) => (order.includes(n) ? order.indexOf(n) : order.length);
+  const all = [...kept, ...pages].sort((a, b) => rank(a.name) - rank(b.name) || (a.name < b.name ? -1 : 1));
+  const result: PublishResult = { mode, pages: all, totalSeconds: all.reduce((a, p) => a + p.seconds, 0), cpus: os.cpus().length, engine };
+  fs.writeFileSync(timingsFile, JSON.stringify(result, null, 1) + '\n');
   fs.writeFileSync(path.join(outDir, 'index.html'), indexHtml(result));
   fs.rmSync(runs, { recursive: true, force: true });
   return result;

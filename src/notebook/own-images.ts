@@ -218,5 +218,5 @@ export async function methodMapsGrid(runs: Map<string, SnapshotFile>, threshold:
     agreement.set(method, meanAgreement(agree));
     rows.push({ label: method, cells });
   }
-  return { figure: imageGrid(rows, probes.map((p) => `${p.id} (${p.className})`), { cellPx: 130 }), agreement };
+  return { figure: imageGrid(rows, probes.map((p) => `${p.className} ${path.basename(p.id)}`), { cellPx: 130 }), agreement };
 }

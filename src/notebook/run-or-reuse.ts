@@ -149,7 +149,8 @@ export async function recipeRun(
 /** One line for a finished epoch (the same line as wsol train's). */
 export const epochLine = (r: EpochRecord): string => formatEpoch(r);
 
-/** Callbacks that print one line per epoch. */
-export function epochPrinter(prefix = ''): TrainCallbacks {
-  return { onEpoch: (r) => console.log(prefix + epochLine(r)) };
+/** Callbacks that print one line per epoch (or per `every` epochs). */
+export function epochPrinter(prefix = '', every = 1): TrainCallbacks {
+  // With `every` > 1: the first epoch and every `every`-th (long runs of small data print a few lines).
+  return { onEpoch: (r) => (every <= 1 || r.epoch === 1 || r.epoch % every === 0 ? console.log(prefix + epochLine(r)) : undefined) };
 }
