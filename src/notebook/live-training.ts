@@ -314,7 +314,7 @@ export async function liveTraining(
   name: RecipeName,
   options: { overrides?: Partial<TrainConfig>; folder?: string; display?: () => LiveDisplay } = {},
 ): Promise<LiveTraining> {
-  const recipe = notebookRecipe(name, session.quick);
+  const recipe = notebookRecipe(name, session.mode);
   const { dataset, dataKey } = recipeDataset(recipe);
   const folder = recipeFolder(session, name, options.folder);
   const config = resolveTrainConfig({ ...recipe.train, ...(options.overrides ?? {}) });

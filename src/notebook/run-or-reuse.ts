@@ -126,7 +126,7 @@ export async function trainOrReuse(folder: string, partial: Partial<TrainConfig>
  * share one training; every other run lives in the notebook's own folder.
  */
 export function recipeFolder(session: NotebookSession, name: RecipeName, folder?: string): string {
-  const mode = session.quick ? 'quick' : 'full';
+  const mode = session.mode;
   return folder ?? (name === 'ours' ? path.join(path.dirname(session.outDir), 'shared', `ours-${mode}`) : path.join(session.outDir, `${name}-${mode}`));
 }
 
@@ -138,7 +138,7 @@ export async function recipeRun(
   name: RecipeName,
   options: { overrides?: Partial<TrainConfig>; folder?: string; callbacks?: TrainCallbacks } = {},
 ): Promise<NotebookRun & { dataset: Dataset }> {
-  const recipe = notebookRecipe(name, session.quick);
+  const recipe = notebookRecipe(name, session.mode);
   const { dataset, dataKey } = recipeDataset(recipe);
   const folder = recipeFolder(session, name, options.folder);
   const run = await trainOrReuse(folder, { ...recipe.train, ...(options.overrides ?? {}) }, { dataset, dataKey, callbacks: options.callbacks ?? epochPrinter() });
@@ -149,7 +149,8 @@ export async function recipeRun(
 /** One line for a finished epoch (the same line as wsol train's). */
 export const epochLine = (r: EpochRecord): string => formatEpoch(r);
 
-/** Callbacks that print one line per epoch. */
-export function epochPrinter(prefix = ''): TrainCallbacks {
-  return { onEpoch: (r) => console.log(prefix + epochLine(r)) };
+/** Callbacks that print one line per epoch (or per `every` epochs). */
+export function epochPrinter(prefix = '', every = 1): TrainCallbacks {
+  // With `every` > 1: the first epoch and every `every`-th (long runs of small data print a few lines).
+  return { onEpoch: (r) => (every <= 1 || r.epoch === 1 || r.epoch % every === 0 ? console.log(prefix + epochLine(r)) : undefined) };
 }

@@ -33,16 +33,43 @@ function minifiedOrRaw(source: string, cacheFile: string): string {
   }
 }
 
-/** The plotly.js bundle as inline-script-safe text. */
-export function plotlyBundle(): string {
-  if (bundleCache === null) {
+let scriptCache: string | null = null;
+
+/** The plotly.js bundle, minified where esbuild is available, as a script file's text. */
+export function plotlyScript(): string {
+  if (scriptCache === null) {
     const file = require.resolve('plotly.js-dist/plotly.js');
     const stat = fs.statSync(file);
     const cacheFile = path.join(os.tmpdir(), `where-to-look-plotly-${stat.size}-${Math.round(stat.mtimeMs)}.min.js`);
-    // `</script` inside the code would end the inline <script> element early.
-    bundleCache = minifiedOrRaw(fs.readFileSync(file, 'utf8'), cacheFile).replace(/<\/script/gi, '<\\/script');
+    scriptCache = minifiedOrRaw(fs.readFileSync(file, 'utf8'), cacheFile);
   }
+  return scriptCache;
+}
+
+/** The plotly.js bundle as inline-script-safe text. */
+export function plotlyBundle(): string {
+  // `</script` inside the code would end the inline <script> element early.
+  if (bundleCache === null) bundleCache = plotlyScript().replace(/<\/script/gi, '<\\/script');
   return bundleCache;
+}
+
+/** The first and last script of the loader plotlyLoaderHtml() writes around the bundle. */
+export const PLOTLY_LOADER_OPEN = '<script>window.__wsolDefine = window.define; window.define = undefined;</script>';
+export const PLOTLY_LOADER_CLOSE = '<script>window.define = window.__wsolDefine;</script>';
+
+/**
+ * Replaces every inline plotly bundle of an exported page with one `<script src>` to a shared file
+ * (published pages share one copy); returns the page and how many bundles it replaced.
+ */
+export function sharePlotlyBundle(html: string, src: string): { html: string; replaced: number } {
+  let replaced = 0;
+  const esc = (t: string) => t.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+  const pattern = new RegExp(`${esc(PLOTLY_LOADER_OPEN)}(\\s*)<script>[\\s\\S]*?</script>(\\s*)${esc(PLOTLY_LOADER_CLOSE)}`, 'g');
+  const out = html.replace(pattern, (_m, a: string, b: string) => {
+    replaced++;
+    return `${PLOTLY_LOADER_OPEN}${a}<script src="${src.replace(/"/g, '&quot;')}"></script>${b}${PLOTLY_LOADER_CLOSE}`;
+  });
+  return { html: out, replaced };
 }
 
 /** Code cells wrap long lines (nbconvert's lab and classic templates, and Jupyter's own editors). */
@@ -55,9 +82,9 @@ export const codeStyleHtml = (): string => `<style>${WRAP_CODE_CSS}</style>`;
 export function plotlyLoaderHtml(): string {
   plotlyEmbedded = true;
   return (
-    '<script>window.__wsolDefine = window.define; window.define = undefined;</script>\n' +
+    `${PLOTLY_LOADER_OPEN}\n` +
     `<script>${plotlyBundle()}</script>\n` +
-    '<script>window.define = window.__wsolDefine;</script>\n' +
+    `${PLOTLY_LOADER_CLOSE}\n` +
     '<div class="wsol-plotly-loader" style="display:none"></div>'
   );
 }

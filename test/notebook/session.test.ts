@@ -7,7 +7,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { initBackend } from '../../src/backend/select';
 import { partsDataset } from '../../src/data/parts-dataset';
 import { trainOrReuse } from '../../src/notebook/run-or-reuse';
-import { notebookRecipe, NOTEBOOK_RECIPES } from '../../src/notebook/recipes';
+import { notebookMode, notebookRecipe, NOTEBOOK_RECIPES, OWN_IMAGES_BUDGET } from '../../src/notebook/recipes';
 
 const tiny = { method: 'cam', epochs: 1, batchSize: 8, probes: 2, evalLimit: 8 };
 const sizes = { train: 16, val: 8, test: 0 };
@@ -93,11 +93,27 @@ test('a folder written by an earlier version (run files and notebook-run.json at
   assert.deepEqual(fs.readdirSync(other).sort(), ['history.json', 'mine.csv', 'notebook-run.json']);
 });
 
-test('every notebook recipe has a quick and a full budget, quick always smaller', () => {
+test('every notebook recipe has a quick, a class and a full budget: quick <= class <= full', () => {
+  const size = (r: { data: { train: number }; train: { epochs?: number; limit?: number } }) => r.data.train * (r.train.epochs ?? 1);
   for (const name of Object.keys(NOTEBOOK_RECIPES) as (keyof typeof NOTEBOOK_RECIPES)[]) {
     const q = notebookRecipe(name, true);
+    const c = notebookRecipe(name, 'class');
     const f = notebookRecipe(name, false);
+    assert.deepEqual(notebookRecipe(name, 'quick'), q);
+    assert.deepEqual(notebookRecipe(name, 'full'), f);
     assert.ok(q.data.train <= f.data.train && (q.train.epochs ?? 1) <= (f.train.epochs ?? 1), name);
+    assert.ok(size(q) <= size(c) && size(c) <= size(f), `${name}: quick ${size(q)} <= class ${size(c)} <= full ${size(f)}`);
   }
+  for (const k of ['quick', 'class'] as const) assert.ok((OWN_IMAGES_BUDGET[k].epochs ?? 1) <= (OWN_IMAGES_BUDGET[k === 'quick' ? 'class' : 'full'].epochs ?? 1));
   assert.throws(() => notebookRecipe('nope' as never, true), /unknown recipe "nope"/);
+  assert.throws(() => notebookRecipe('cam', 'huge' as never), /unknown mode "huge"/);
+});
+
+test('the mode comes from WSOL_QUICK and WSOL_CLASS; quick wins, and a value other than 0 or 1 is refused', () => {
+  assert.equal(notebookMode({}), 'full');
+  assert.equal(notebookMode({ WSOL_CLASS: '1' }), 'class');
+  assert.equal(notebookMode({ WSOL_QUICK: '1' }), 'quick');
+  assert.equal(notebookMode({ WSOL_QUICK: '1', WSOL_CLASS: '1' }), 'quick');
+  assert.equal(notebookMode({ WSOL_QUICK: '0', WSOL_CLASS: '0' }), 'full');
+  assert.throws(() => notebookMode({ WSOL_CLASS: 'yes' }), /WSOL_CLASS must be 1 \(on\) or 0 \(off\), got "yes"/);
 });

@@ -10,14 +10,10 @@
 import { test, before } from 'node:test';
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
-import { pathToFileURL } from 'node:url';
-import sharp from 'sharp';
-import { chromium, type BrowserContext } from 'playwright-core';
+import { CHROMIUM, renderExport, withBrowser } from './chromium';
 import { ARTIFACTS, QUICK_RUN_DIR, missingJupyter, quickRunAll, runNotebooks, setupNotebooks, writeNotebook } from './jupyter-harness';
 
-const CHROMIUM = '/usr/bin/chromium';
 const skip = missingJupyter() ?? (fs.existsSync(CHROMIUM) ? false : `${CHROMIUM} not found: apt-get install chromium`);
 const OUT = path.join(ARTIFACTS, 'browser');
 
@@ -70,96 +66,6 @@ before(() => {
   if (all.status !== 0) throw new Error(`executing the notebooks failed:\n${all.stdout}\n${all.stderr.slice(-3000)}`);
 });
 
-interface PlotInfo {
-  traces: number;
-  types: string[];
-  frames: number;
-  height: number;
-  /** Share of the plot's screenshot that is not background white (0..1). */
-  inked: number;
-}
-
-/** Share of pixels that differ clearly from white in a PNG. */
-async function inkedShare(png: Buffer): Promise<number> {
-  const { data, info } = await sharp(png).removeAlpha().raw().toBuffer({ resolveWithObject: true });
-  let inked = 0;
-  for (let p = 0; p < info.width * info.height; p++) {
-    if (data[p * 3] < 235 || data[p * 3 + 1] < 235 || data[p * 3 + 2] < 235) inked++;
-  }
-  return inked / (info.width * info.height);
-}
-
-async function withBrowser<T>(fn: (context: BrowserContext) => Promise<T>): Promise<T> {
-  const userDataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'wsol-chromium-'));
-  const context = await chromium.launchPersistentContext(userDataDir, {
-    executablePath: CHROMIUM,
-    headless: true,
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
-    viewport: { width: 1200, height: 900 },
-  });
-  try {
-    return await fn(context);
-  } finally {
-    await context.close();
-    fs.rmSync(userDataDir, { recursive: true, force: true });
-  }
-}
-
-async function renderExport(context: BrowserContext, htmlFile: string, screenshot: string) {
-  const page = await context.newPage();
-  const consoleErrors: string[] = [];
-  const network: string[] = [];
-  page.on('console', (m) => {
-    if (m.type() === 'error') consoleErrors.push(m.text());
-  });
-  page.on('pageerror', (e) => consoleErrors.push(`page error: ${e.message}`));
-  // Offline: anything but local files is refused and recorded.
-  await page.route('**/*', (route) => {
-    const url = route.request().url();
-    if (/^(file|data|blob|about):/.test(url)) return route.continue();
-    network.push(url);
-    return route.abort();
-  });
-  try {
-    await page.goto(pathToFileURL(htmlFile).href, { waitUntil: 'load', timeout: 60_000 });
-    const expected = await page.$$eval('.wsol-figure', (els) => els.length);
-    if (expected > 0) {
-      await page.waitForFunction((n) => document.querySelectorAll('.js-plotly-plot .main-svg').length >= n, expected, { timeout: 60_000 });
-      await page.waitForTimeout(800); // image traces decode their PNGs asynchronously
-    }
-    const handles = await page.$$('.js-plotly-plot');
-    const plots: PlotInfo[] = [];
-    for (const h of handles) {
-      const info = await h.evaluate((el) => {
-        const gd = el as unknown as { data?: { type?: string }[]; _transitionData?: { _frames?: unknown[] } };
-        return { traces: gd.data?.length ?? 0, types: (gd.data ?? []).map((d) => d.type ?? 'scatter'), frames: gd._transitionData?._frames?.length ?? 0, height: el.getBoundingClientRect().height };
-      });
-      await h.scrollIntoViewIfNeeded();
-      plots.push({ ...info, inked: await inkedShare(await h.screenshot()) });
-    }
-    // The first animated image figure (the attention slider over the image) really changes its images per frame.
-    const sliderMoves = await page.evaluate(async () => {
-      const w = window as unknown as { Plotly: { animate(gd: unknown, names: string[], opts: object): Promise<void> } };
-      const gd = Array.from(document.querySelectorAll('.js-plotly-plot')).find((el) => {
-        const g = el as unknown as { data?: { type?: string }[]; _transitionData?: { _frames?: unknown[] } };
-        return g.data?.[0]?.type === 'image' && (g._transitionData?._frames?.length ?? 0) > 1;
-      }) as unknown as { data: { source: string }[]; _transitionData: { _frames: { name: string; data: { source: string }[] }[] } } | undefined;
-      if (!gd) return null;
-      const first = gd._transitionData._frames[0];
-      await w.Plotly.animate(gd, [first.name], { mode: 'immediate', frame: { duration: 0, redraw: true }, transition: { duration: 0 } });
-      return gd.data[1].source === first.data[1].source;
-    });
-    // Code that runs past its box (hidden or behind a scroll bar) is read as clipped.
-    const clippedCode = await page.$$eval('.jp-InputArea-editor .highlight pre', (els) => els.filter((e) => e.scrollWidth > e.clientWidth + 1).length);
-    const liveCurves = await page.$$eval('.wsol-live svg path', (els) => els.filter((e) => (e.getAttribute('d') ?? '').includes('L')).length);
-    const amd = await page.evaluate(() => typeof (window as unknown as { define?: { amd?: unknown } }).define === 'function' && !!(window as unknown as { define: { amd?: unknown } }).define.amd);
-    await page.screenshot({ path: screenshot, fullPage: true });
-    return { plots, expected, consoleErrors, network, amd, sliderMoves, liveCurves, clippedCode };
-  } finally {
-    await page.close();
-  }
-}
-
 test('the gallery export renders every figure kind offline, animation frames included', { skip }, async () => {
   fs.mkdirSync(OUT, { recursive: true });
   const r = await withBrowser((c) => renderExport(c, path.join(OUT, 'html', 'viz-gallery.html'), path.join(OUT, 'viz-gallery.png')));
@@ -180,7 +86,7 @@ test('the gallery export renders every figure kind offline, animation frames inc
 
 test('every notebook export draws all its figures offline, none of them blank', { skip }, async () => {
   const names = fs.readdirSync(QUICK_RUN_DIR).filter((f) => f.endsWith('.html')).map((f) => f.replace(/\.html$/, '')).sort();
-  assert.ok(names.length >= 11, `exports: ${names.join(', ')}`);
+  assert.ok(names.length >= 12, `exports: ${names.join(', ')}`);
   const results = await withBrowser(async (c) => {
     const out: [string, Awaited<ReturnType<typeof renderExport>>][] = [];
     for (const name of names) out.push([name, await renderExport(c, path.join(QUICK_RUN_DIR, `${name}.html`), path.join(OUT, `${name}.png`))]);
@@ -203,8 +109,8 @@ test('every notebook export draws all its figures offline, none of them blank', 
   assert.equal(byName.get('05-training')?.sliderMoves, true, '05: moving the slider swaps the images');
   assert.ok((byName.get('06-evaluation')?.plots ?? []).some((p) => p.types.filter((t) => t === 'image').length >= 2 && p.types.at(-1) === 'heatmap'), '06: the methods x probes grid, with its colour bar');
   const counts = Object.fromEntries(results.map(([name, r]) => [name, r.plots.length]));
-  assert.deepEqual(counts, { '00-setup-check': 1, '01-the-problem': 3, '02-complementary-dropout': 2, '03-caam-ssam': 2, '04-fusion-loss': 2, '05-training': 6, '06-evaluation': 2, '07-cub': 0, '08-exercises': 0, '08-exercises-solutions': 0, '08-exercises-wrong': 0 });
-  assert.equal(total, 18);
+  assert.deepEqual(counts, { '00-setup-check': 1, '01-the-problem': 3, '02-complementary-dropout': 2, '03-caam-ssam': 2, '04-fusion-loss': 2, '05-training': 6, '06-evaluation': 2, '07-cub': 0, '08-exercises': 0, '08-exercises-solutions': 0, '08-exercises-wrong': 0, '09-your-own-images': 1 });
+  assert.equal(total, 19);
   // 01 and 05's live training outputs are plain HTML with an SVG loss curve: drawn in the export too.
   for (const name of ['01-the-problem', '05-training']) assert.ok((byName.get(name)?.liveCurves ?? 0) >= 1, `${name}: the live loss curve`);
 });

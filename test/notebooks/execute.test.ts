@@ -72,7 +72,13 @@ test('chapters show overlays, the quick-mode banner and findings written from th
   assert.match(textOf('06-evaluation'), /What the longer run shows[\s\S]*ours is ahead of cam by 10\.0 points/);
   // One reusable folder per notebook, no timestamped piles.
   const out = fs.readdirSync(path.join(QUICK_RUN_DIR, 'notebook-out')).sort();
-  assert.deepEqual(out.filter((d) => !d.endsWith('.lock')), ['00-setup-check', '01-the-problem', '02-complementary-dropout', '03-caam-ssam', '04-fusion-loss', '05-training', '06-evaluation', '07-cub', '08-exercises', '08-exercises-solutions', '08-exercises-wrong', 'shared']);
+  assert.deepEqual(out.filter((d) => !d.endsWith('.lock')), ['00-setup-check', '01-the-problem', '02-complementary-dropout', '03-caam-ssam', '04-fusion-loss', '05-training', '06-evaluation', '07-cub', '08-exercises', '08-exercises-solutions', '08-exercises-wrong', '09-your-own-images', 'shared']);
+  // 09 made its example folder, the folder: metadata, and trained both methods on it.
+  const own = path.join(QUICK_RUN_DIR, 'notebook-out', '09-your-own-images');
+  for (const f of ['example-images/boxes.csv', 'metadata/train/image_ids.txt', 'metadata/val/localization.txt', 'metadata/class_names.txt']) assert.ok(fs.existsSync(path.join(own, f)), `09 wrote ${f}`);
+  assert.deepEqual(fs.readdirSync(path.join(own, 'quick')).filter((d) => !d.endsWith('.lock')).sort(), ['cam', 'ours']);
+  assert.match(textOf('09-your-own-images'), /\| cam \| [\d.]+ \| [\d.]+ \| [\d.]+ \|[\s\S]*\| ours \|/);
+  assert.match(textOf('09-your-own-images'), /Quick mode\./);
   // 07 skips cleanly without CUB and says how to get the data and the weights.
   assert.match(textOf('07-cub'), /prepare-cub\.sh/);
   assert.match(textOf('07-cub'), /skipping/);

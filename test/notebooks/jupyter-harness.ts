@@ -48,7 +48,7 @@ export interface RunResult {
  * Executes notebooks in quick mode, writing executed .ipynb + .html into outDir. The notebooks'
  * own outputs (training runs) go to a fresh folder, so nothing is reused from an earlier run.
  */
-export function runNotebooks(outDir: string, notebooks: string[], jobs = 2, options: { rerun?: boolean } = {}): RunResult {
+export function runNotebooks(outDir: string, notebooks: string[], jobs = 2, options: { rerun?: boolean; env?: Record<string, string> } = {}): RunResult {
   fs.rmSync(outDir, { recursive: true, force: true });
   // The notebooks' own run folders live outside the project: tslab's TypeScript watcher follows
   // directories of the project, and folders appearing there while a kernel runs can stop it
@@ -62,7 +62,7 @@ export function runNotebooks(outDir: string, notebooks: string[], jobs = 2, opti
   const r = spawnSync(PYTHON, [path.join(NOTEBOOKS_DIR, 'run_notebooks.py'), '--jobs', String(jobs), ...(options.rerun ? ['--rerun'] : []), outDir, ...notebooks], {
     cwd: ROOT,
     encoding: 'utf8',
-    env: { ...process.env, WSOL_QUICK: '1', WSOL_NOTEBOOK_OUT: runs, WSOL_REPRODUCE_DIR: path.join(outDir, 'reproduce-fixture'), JUPYTER_PATH: path.join(ROOT, '.jupyter/share/jupyter'), PYTHONWARNINGS: 'ignore' },
+    env: { ...process.env, WSOL_QUICK: '1', WSOL_NOTEBOOK_OUT: runs, WSOL_REPRODUCE_DIR: path.join(outDir, 'reproduce-fixture'), JUPYTER_PATH: path.join(ROOT, '.jupyter/share/jupyter'), PYTHONWARNINGS: 'ignore', ...(options.env ?? {}) },
     maxBuffer: 64 * 1024 * 1024,
   });
   const lines = new Map<string, string>();
