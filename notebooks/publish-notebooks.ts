@@ -11,8 +11,11 @@
  * file); embedded PNGs are re-encoded as WebP where smaller; a page over 1 MB is an error. index.html lists the pages with the time each
  * notebook took and the machine's load average while it ran (also in timings.json). Publishing only
  * some notebooks again keeps the other pages and their entries.
- * Only NN-*.html, index.html, timings.json, jupyter-*.css and plotly.min.js are written to OUT_DIR;
- * other files in it are left alone.
+ * Debian's nbconvert points pages at its own files (file:///usr/share/javascript/: requirejs, MathJax),
+ * which a browser on another machine or behind a web server cannot load: the parts the pages use are
+ * copied into vendor/ beside them and the pages point there.
+ * Only NN-*.html, index.html, timings.json, jupyter-*.css, plotly.min.js and vendor/ are written to
+ * OUT_DIR; other files in it are left alone.
  */
 import { spawnSync } from 'child_process';
 import { createHash } from 'crypto';
@@ -61,6 +64,29 @@ export function shareStyles(html: string, outDir: string): { html: string; files
     return `<link rel="stylesheet" href="${file}">`;
   });
   return { html: out, files };
+}
+
+/** Debian's script folder, and the files of each package there that the pages need. */
+const SYSTEM_SCRIPTS = '/usr/share/javascript';
+export const VENDOR_DIR = 'vendor';
+const VENDORED: Record<string, string[]> = {
+  requirejs: ['require.min.js'],
+  // MathJax 2 with the TeX-AMS_CHTML-full configuration loads these on demand.
+  mathjax: ['MathJax.js', 'config/TeX-AMS_CHTML-full.js', 'config/Safe.js', 'extensions', 'jax/element', 'jax/input/TeX', 'jax/output/CommonHTML', 'localization/en', 'fonts/HTML-CSS/TeX/woff'],
+};
+
+/** Points every file:///usr/share/javascript/ script of a page at a copy in OUT_DIR/vendor/. */
+export function vendorSystemScripts(html: string, outDir: string): string {
+  return html.replace(/(src=")file:\/\/(\/[^"?]+)([^"]*")/g, (whole, before: string, file: string, after: string) => {
+    const rel = path.relative(SYSTEM_SCRIPTS, file);
+    const pkg = rel.split(path.sep)[0];
+    if (rel.startsWith('..') || !VENDORED[pkg]) throw new Error(`publish: a page loads ${file}, which no published page can reach; add it to VENDORED in notebooks/publish-notebooks.ts`);
+    for (const part of VENDORED[pkg]) {
+      const target = path.join(outDir, VENDOR_DIR, pkg, part);
+      if (!fs.existsSync(target)) fs.cpSync(path.join(SYSTEM_SCRIPTS, pkg, part), target, { recursive: true });
+    }
+    return `${before}${VENDOR_DIR}/${rel.split(path.sep).join('/')}${after}`;
+  });
 }
 
 /**
@@ -137,7 +163,7 @@ export async function publishNotebooks(outDir: string, options: { quick?: boolea
     if (m) engine = m[1];
     fs.mkdirSync(outDir, { recursive: true });
     const compact = await compactImages(sharePlotlyBundle(fs.readFileSync(htmlFile, 'utf8'), PLOTLY_FILE).html);
-    const shared = shareStyles(compact.html, outDir);
+    const shared = shareStyles(vendorSystemScripts(compact.html, outDir), outDir);
     const bytes = Buffer.byteLength(shared.html);
     const tmp = path.join(outDir, `.${name}.html.${process.pid}.tmp`);
     fs.writeFileSync(tmp, shared.html);

@@ -34,6 +34,8 @@ function checkFolder(dir: string, names: string[]): string[] {
     if (html.includes('class="wsol-figure"')) assert.match(html, new RegExp(`<script src="${PLOTLY_FILE.replace('.', '\\.')}"></script>`), `${name} loads the shared plotly file`);
     assert.ok(pieces.every((p) => !html.includes(p)), `${name} still carries the plotly bundle inline`);
     for (const css of html.matchAll(/<link rel="stylesheet" href="([^"]+)">/g)) assert.ok(fs.existsSync(path.join(dir, css[1])), `${name}: ${css[1]} beside it`);
+    assert.ok(!html.includes('file://'), `${name} loads a file of this machine`);
+    for (const src of html.matchAll(/<script src="([^"?]+)/g)) assert.ok(fs.existsSync(path.join(dir, src[1])), `${name}: ${src[1]} beside it`);
     return file;
   });
 }
