@@ -45,7 +45,7 @@ export { agreementOverTraining, agreementFigure, MAP_KINDS, type AgreementRow, t
 export { imageGrid, attentionOverImage, type GridCell } from './viz/image-figures';
 export { lossTermsFigure, thresholdSweepsFigure } from './viz/result-figures';
 export { meanStd, formatMeanStd, statsByMethod, meanCurve, type MeanStd } from './viz/seed-stats';
-export { trainingFindings, comparisonFindings, camFindings, splitBoxFindings, branchCoverageFindings, fusionTargetFinding, boxStats, boxVerdict, findingsMarkdown, nearChance, QUICK_BANNER, type BoxStats, type BoxVerdict } from './viz/findings';
+export { trainingFindings, comparisonFindings, camFindings, ownImagesFindings, samplingErrorPoints, splitBoxFindings, branchCoverageFindings, fusionTargetFinding, boxStats, boxVerdict, findingsMarkdown, nearChance, QUICK_BANNER, type BoxStats, type BoxVerdict } from './viz/findings';
 export { networkDiagramSvg } from './viz/network-diagram';
 export { notebookSetup, type NotebookSession } from './notebook/session';
 export { trainOrReuse, recipeRun, epochPrinter, epochLine, type NotebookRun } from './notebook/run-or-reuse';

@@ -269,3 +269,65 @@ export function branchCoverageFindings(c: { recallA: number; recallB: number; re
       : `The union adds only ${(100 * gain).toFixed(0)} points over the better branch: the two branches mostly cover the same region${c.overlap >= 0.5 ? ' (their regions overlap heavily)' : ''}, so the complementary training has not split the object between them.`,
   ];
 }
+
+export interface OwnImagesFindingsInput {
+  /** method -> its last epoch's validation numbers (percent). */
+  finals: Map<string, Pick<EpochRecord, 'valTop1Cls' | 'valGtKnownLoc' | 'valMaxBoxAccV2'>>;
+  valImages: number;
+  numClasses: number;
+  /** method -> mean region agreement of its maps on the probes, at `threshold`. */
+  agreement: Map<string, RegionAgreement>;
+  threshold: number;
+  quick: boolean;
+  ours?: string;
+  baseline?: string;
+}
+
+/**
+ * Roughly how far one accuracy measured on n images moves with another draw of those images: the
+ * binomial standard error, in points, at the worst case p = 0.5. A difference between two methods on
+ * the same images is read against twice this (about a 95% band for one accuracy).
+ */
+export const samplingErrorPoints = (n: number): number => (n > 0 ? 100 * Math.sqrt(0.25 / n) : Infinity);
+
+/** 09: what one seed on a small folder of your own images can and cannot say about CAM and ours. */
+export function ownImagesFindings(input: OwnImagesFindingsInput): string[] {
+  const { finals, valImages, numClasses } = input;
+  const ours = input.ours ?? 'ours';
+  const baseline = input.baseline ?? 'cam';
+  const out: string[] = [];
+  if (input.quick) out.push('**Quick mode:** both models trained for a few steps only; the numbers and maps below are noise.');
+  const chance = 100 / numClasses;
+  const untrained = [...finals].filter(([, r]) => nearChance(r.valTop1Cls, numClasses)).map(([m]) => m);
+  out.push(
+    untrained.length === 0
+      ? `Both classifiers learned: validation Top-1 ${[...finals].map(([m, r]) => `${m} ${r.valTop1Cls.toFixed(1)}%`).join(', ')} (chance ${chance.toFixed(1)}%).`
+      : `At or near chance in classification (chance ${chance.toFixed(1)}%): ${untrained.join(', ')}. The maps of a classifier that has not learned the classes cannot localise them.`,
+  );
+  const se = samplingErrorPoints(valImages);
+  out.push(`The validation split has ${valImages} images: one image is ${(100 / Math.max(1, valImages)).toFixed(1)} points, and a single accuracy moves by about ±${se.toFixed(1)} points with another draw of the images.`);
+  const o = finals.get(ours);
+  const b = finals.get(baseline);
+  if (o && b) {
+    const d = o.valMaxBoxAccV2 - b.valMaxBoxAccV2;
+    const signed = `${d >= 0 ? '+' : ''}${d.toFixed(1)}`;
+    out.push(
+      Math.abs(d) < 2 * se
+        ? `${ours} minus ${baseline} in MaxBoxAccV2: ${signed} points, less than twice that sampling error (${(2 * se).toFixed(1)}): one seed on this split cannot tell the two apart.`
+        : `${ours} minus ${baseline} in MaxBoxAccV2: ${signed} points, more than twice that sampling error (${(2 * se).toFixed(1)}); it is still one seed, so train more seeds before calling it a result.`,
+    );
+  }
+  const whole = [...input.agreement].filter(([, a]) => a.background >= WHOLE_IMAGE_BACKGROUND).map(([m]) => m);
+  if (whole.length > 0) out.push(`On the probes at threshold ${input.threshold}, ${whole.join(' and ')} light${whole.length === 1 ? 's' : ''} up most of the background: a box around most of the image, not localisation.`);
+  const a = input.agreement.get(ours);
+  const c = input.agreement.get(baseline);
+  if (a && c && whole.length === 0) {
+    const wider = a.recall - c.recall;
+    out.push(
+      Math.abs(wider) < 0.05
+        ? `On the probes at threshold ${input.threshold} the two maps cover about the same share of the object (${ours} ${pct(a.recall)}, ${baseline} ${pct(c.recall)}).`
+        : `On the probes at threshold ${input.threshold}, ${wider > 0 ? ours : baseline}'s map covers more of the object (${ours} ${pct(a.recall)}, ${baseline} ${pct(c.recall)}; background ${pct(a.background)} and ${pct(c.background)}).`,
+    );
+  }
+  return out;
+}

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { boxStats, boxVerdict, camFindings, comparisonFindings, fusionTargetFinding, nearChance, splitBoxFindings, trainingFindings } from '../../src/viz/findings';
+import { boxStats, boxVerdict, camFindings, comparisonFindings, fusionTargetFinding, nearChance, ownImagesFindings, samplingErrorPoints, splitBoxFindings, trainingFindings } from '../../src/viz/findings';
 import { formatMeanStd, meanCurve, meanStd, statsByMethod } from '../../src/viz/seed-stats';
 import type { EpochRecord } from '../../src/train/snapshot-types';
 
@@ -127,4 +127,28 @@ test('split findings: the part-only failure is claimed from its share of the set
   assert.match(splitBoxFindings([off, off, off, good], 0.2, true).at(-1)!, /75% of the boxes fail, but mostly not by shrinking to a part \(0% do\)/);
   // The median: even count -> mean of the middle two.
   assert.match(splitBoxFindings([box(0.1, 0.2, 1), box(0.3, 0.4, 1)], 0.2, true)[1], /median box is 0\.30 of its object's box \(median IoU 0\.20\)/);
+});
+
+test('own-images findings: a MaxBoxAccV2 difference is read against the sampling error of the val split', () => {
+  // 40 val images: sqrt(0.25 / 40) = 0.0791, so ±7.9 points, and twice that is 15.8.
+  assert.equal(samplingErrorPoints(40).toFixed(2), '7.91');
+  assert.equal(samplingErrorPoints(0), Infinity);
+  const run = (top1: number, box: number) => ({ valTop1Cls: top1, valGtKnownLoc: 0, valMaxBoxAccV2: box });
+  const tight = { recall: 0.6, background: 0.1, iou: 0.5 };
+  const findings = (ours: number, cam: number, agreement: Map<string, { recall: number; background: number; iou: number }>, top1 = 90, quick = false) =>
+    ownImagesFindings({ finals: new Map([['cam', run(top1, cam)], ['ours', run(95, ours)]]), valImages: 40, numClasses: 4, agreement, threshold: 0.2, quick }).join('\n');
+  const close = findings(60, 50, new Map([['cam', tight], ['ours', { ...tight, recall: 0.62 }]]));
+  assert.match(close, /Both classifiers learned: validation Top-1 cam 90\.0%, ours 95\.0% \(chance 25\.0%\)/);
+  assert.match(close, /40 images: one image is 2\.5 points, .* about ±7\.9 points/);
+  assert.match(close, /ours minus cam in MaxBoxAccV2: \+10\.0 points, less than twice that sampling error \(15\.8\): one seed on this split cannot tell/);
+  assert.match(close, /cover about the same share of the object \(ours 62%, cam 60%\)/);
+  assert.doesNotMatch(close, /Quick mode|near chance|background:/);
+  const far = findings(30, 50, new Map([['cam', tight], ['ours', { ...tight, recall: 0.3 }]]), 30, true);
+  assert.match(far, /Quick mode/);
+  assert.match(far, /At or near chance in classification \(chance 25\.0%\): cam\./);
+  assert.match(far, /-20\.0 points, more than twice that sampling error \(15\.8\); it is still one seed/);
+  assert.match(far, /cam's map covers more of the object \(ours 30%, cam 60%; background 10% and 10%\)/);
+  const spread = findings(55, 50, new Map([['cam', tight], ['ours', { recall: 1, background: 0.7, iou: 0.3 }]]));
+  assert.match(spread, /ours lights up most of the background/);
+  assert.doesNotMatch(spread, /covers more of the object|same share/, 'a map over the background is not compared by its recall');
 });
