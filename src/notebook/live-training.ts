@@ -22,7 +22,7 @@ import type { BranchCoverageRow } from '../viz/branch-coverage';
 import { liveTrainingHtml, probeMapRows, type LiveCell, type LossPoint } from '../viz/live-view';
 import { decodeRgb, type RgbImage } from '../viz/probe-overlay';
 import { notebookRecipe, recipeDataset, type RecipeName } from './recipes';
-import { TrainingInterruptedError } from '../train/interrupt';
+import { TrainingInterruptedError, yieldToEventLoop } from '../train/interrupt';
 import { epochLine, finishNotebookRun, openNotebookRun, recipeFolder, shownPath, type NotebookRun, type RunData } from './run-or-reuse';
 import type { OutputFolder } from '../common/output-folder';
 import { readBranchCoverage, recordBranchCoverage } from './branch-coverage-run';
@@ -80,8 +80,6 @@ export function pastPlanNote(config: TrainConfig, totalSteps: number, stepsPerEp
     `(overrides: { epochs: ${config.epochs * 2} }); it trains from the start with the schedule stretched over the new plan.`
   );
 }
-
-const yieldToEventLoop = () => new Promise<void>((r) => setImmediate(r));
 
 export class LiveTraining {
   private queue: Promise<unknown> = Promise.resolve();

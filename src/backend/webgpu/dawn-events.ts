@@ -18,8 +18,13 @@ type Pending = { fn: (...args: unknown[]) => void; handle: NodeJS.Immediate };
 let pending: Pending | null = null;
 let installed = false;
 
-function isNative(fn: unknown): boolean {
-  return typeof fn === 'function' && /\{\s*\[native code\]\s*\}\s*$/.test(Function.prototype.toString.call(fn));
+/**
+ * Dawn's pump: a native, anonymous function of no parameters. Other native callbacks must not match:
+ * a Promise's `resolve` (length 1, as in `new Promise((r) => setImmediate(r))`) or a bound function
+ * (named "bound ..."); taking one for the pump would unref it and let the process exit mid-work.
+ */
+export function isDawnPump(fn: unknown): boolean {
+  return typeof fn === 'function' && fn.length === 0 && fn.name === '' && /\{\s*\[native code\]\s*\}\s*$/.test(Function.prototype.toString.call(fn));
 }
 
 /** Wraps the global setImmediate once (before Dawn is loaded). Idempotent. */
@@ -29,7 +34,7 @@ export function installDawnEventHook(): void {
   const original = globalThis.setImmediate;
   const wrapped = function (this: unknown, fn: (...args: unknown[]) => void, ...args: unknown[]): NodeJS.Immediate {
     const handle = original(fn, ...args);
-    if (isNative(fn)) {
+    if (isDawnPump(fn)) {
       handle.unref();
       pending = { fn: () => fn(...args), handle };
     }
