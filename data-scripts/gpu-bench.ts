@@ -30,6 +30,7 @@ import { buildMethodNet, METHOD_NETS, type MethodNet } from '../src/bench/method
 import { buildReferenceNet, forwardMacs, REFERENCE_NETS, type BuiltNet, type Layer, type ReferenceNet } from '../src/bench/reference-nets';
 import { formatHelp, parseArgs, UsageError, type CommandSpec } from '../src/cli/args';
 import { main as wsolMain } from '../src/cli/main';
+import { failIfUnfinished } from '../src/cli/unfinished-guard';
 import { COMPARE_METHODS, COMPARE_SEEDS, NOTEBOOK_RECIPES, recipeDataset, type NotebookRecipe } from '../src/notebook/recipes';
 import { trainOrReuse } from '../src/notebook/run-or-reuse';
 
@@ -237,7 +238,7 @@ async function run(argv: string[]): Promise<number> {
   return 0;
 }
 
-run(process.argv.slice(2)).then(
+failIfUnfinished(run(process.argv.slice(2)), `gpu-bench ${process.argv.slice(2).join(' ')}`).then(
   (code) => process.exit(code),
   (err) => {
     if (err instanceof UsageError) {
