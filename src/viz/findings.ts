@@ -326,7 +326,7 @@ export function ownImagesFindings(input: OwnImagesFindingsInput): string[] {
     out.push(
       Math.abs(wider) < 0.05
         ? `On the probes at threshold ${input.threshold} the two maps cover about the same share of the object (${ours} ${pct(a.recall)}, ${baseline} ${pct(c.recall)}).`
-        : `On the probes at threshold ${input.threshold}, ${wider > 0 ? ours : baseline}'s map covers more of the object (${ours} ${pct(a.recall)}, ${baseline} ${pct(c.recall)}; background ${pct(a.background)} and ${pct(c.background)}).`,
+        : `On the probes at threshold ${input.threshold}, the map of ${wider > 0 ? ours : baseline} covers more of the object (${ours} ${pct(a.recall)}, ${baseline} ${pct(c.recall)}; background ${pct(a.background)} and ${pct(c.background)}).`,
     );
   }
   return out;
