@@ -23,6 +23,9 @@ export const QUICK_BANNER =
   'WSOL_QUICK=1: the models below train for a few steps only, so their maps are essentially untrained. ' +
   'The figures show what the notebook draws, not what the method does; run without WSOL_QUICK for the real chapter.';
 
+/** The methods whose thresholded maps light up most of the background. */
+const overBackground = (agreement: Map<string, RegionAgreement>) => [...agreement].filter(([, a]) => a.background >= WHOLE_IMAGE_BACKGROUND);
+
 function describeAgreement(name: string, a: RegionAgreement): string {
   const whole = a.background >= WHOLE_IMAGE_BACKGROUND;
   return (
@@ -136,7 +139,7 @@ export function comparisonFindings(input: ComparisonFindingsInput): string[] {
     }
   }
   if (input.agreement) {
-    const whole = [...input.agreement].filter(([, a]) => a.background >= WHOLE_IMAGE_BACKGROUND).map(([m, a]) => `${m} (${pct(a.background)} of the background)`);
+    const whole = overBackground(input.agreement).map(([m, a]) => `${m} (${pct(a.background)} of the background)`);
     if (whole.length > 0) out.push(`Maps that light up most of the background on the probes: ${whole.join(', ')}. A box around the whole image can still pass IoU 0.5 when objects are large, so check the overlays before trusting those numbers.`);
   }
   return out;
@@ -317,7 +320,7 @@ export function ownImagesFindings(input: OwnImagesFindingsInput): string[] {
         : `${ours} minus ${baseline} in MaxBoxAccV2: ${signed} points, more than twice that sampling error (${(2 * se).toFixed(1)}); it is still one seed, so train more seeds before calling it a result.`,
     );
   }
-  const whole = [...input.agreement].filter(([, a]) => a.background >= WHOLE_IMAGE_BACKGROUND).map(([m]) => m);
+  const whole = overBackground(input.agreement).map(([m]) => m);
   if (whole.length > 0) out.push(`On the probes at threshold ${input.threshold}, ${whole.join(' and ')} light${whole.length === 1 ? 's' : ''} up most of the background: a box around most of the image, not localisation.`);
   const a = input.agreement.get(ours);
   const c = input.agreement.get(baseline);

@@ -16,7 +16,7 @@ const repo = path.resolve(__dirname, '../..');
 test('a command whose awaited work can no longer complete exits 70 with a message, not 0', () => {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'wsol-unfinished-'));
   try {
-    const preload = path.join(dir, 'unref-immediates.js');
+    const preload = path.join(dir, 'immediates-never-run.js');
     // setImmediate never calls back: the training's first interrupt check (it waits for one) can never finish.
     fs.writeFileSync(preload, 'globalThis.setImmediate = () => ({ ref() { return this; }, unref() { return this; }, hasRef: () => false });\n');
     const args = ['train', '--dataset', 'parts', '--method', 'cam', '--limit', '4', '--eval-limit', '4', '--epochs', '1', '--image-size', '32', '--batch-size', '2', '--out', path.join(dir, 'run')];
